@@ -1,0 +1,85 @@
+/**
+ * The checker: turns measured growth into pass/fail per budget, like k6 thresholds. One result per
+ * budget per node (node budgets) or per run (workload objectives), each a JUnit test case.
+ */
+import type { Scenario } from '../scenario/schema.ts';
+import { formatBytes } from '../scenario/units.ts';
+import type { WorkloadStats } from '../workloads/workload.ts';
+
+export interface NodeMeasurement {
+  node: string;
+  heapInuseBefore: number;
+  heapInuseAfter: number;
+  goroutinesBefore: number;
+  goroutinesAfter: number;
+  rssBefore: number | null;
+  rssAfter: number | null;
+}
+
+export interface BudgetResult {
+  name: string;
+  /** Node name, or '*' for run-wide workload objectives. */
+  node: string;
+  limit: number;
+  observed: number;
+  unit: 'bytes' | 'percent' | 'goroutines' | 'ratio' | 'ms';
+  pass: boolean;
+  /** Human-readable one-liner: "heap in-use grew +12.3 MB (limit +64 MB)". */
+  message: string;
+}
+
+type Budgets = Scenario['budgets'];
+
+export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloads: WorkloadStats[]): BudgetResult[] {
+  const results: BudgetResult[] = [];
+  for (const m of nodes) {
+    growthBudget(results, m.node, 'heap in-use growth', budgets.heapInuseGrowth, m.heapInuseBefore, m.heapInuseAfter);
+    if (budgets.rssGrowth) {
+      if (m.rssBefore === null || m.rssAfter === null) {
+        results.push({ name: 'rss growth', node: m.node, limit: NaN, observed: NaN, unit: 'bytes', pass: false, message: 'RSS could not be read from this runtime' });
+      } else {
+        growthBudget(results, m.node, 'rss growth', budgets.rssGrowth, m.rssBefore, m.rssAfter);
+      }
+    }
+    if (budgets.goroutineGrowth !== undefined) {
+      const observed = m.goroutinesAfter - m.goroutinesBefore;
+      results.push(result('goroutine growth', m.node, budgets.goroutineGrowth, observed, 'goroutines', `goroutines ${m.goroutinesBefore} → ${m.goroutinesAfter} (${signed(observed)}, limit ${signed(budgets.goroutineGrowth)})`));
+    }
+  }
+  if (budgets.errorRate !== undefined) {
+    const sent = sum(workloads.map((w) => w.sent));
+    const failed = sum(workloads.map((w) => w.failed));
+    const observed = sent === 0 ? 0 : failed / sent;
+    results.push(result('error rate', '*', budgets.errorRate, observed, 'ratio', `${failed} of ${sent} requests failed (${pct(observed)}, limit ${pct(budgets.errorRate)})`));
+  }
+  if (budgets.p95LatencyMs !== undefined) {
+    const withLatency = workloads.filter((w) => w.latency);
+    const observed = Math.max(0, ...withLatency.map((w) => w.latency!.p95Ms));
+    const noData = withLatency.length === 0;
+    results.push({
+      ...result('p95 latency', '*', budgets.p95LatencyMs, observed, 'ms', noData ? 'no workload measured latency' : `p95 ${observed.toFixed(1)} ms (limit ${budgets.p95LatencyMs} ms)`),
+      pass: !noData && observed <= budgets.p95LatencyMs,
+    });
+  }
+  return results;
+}
+
+function growthBudget(out: BudgetResult[], node: string, name: string, limit: { bytes?: number; percent?: number } | undefined, before: number, after: number): void {
+  if (!limit) return;
+  const growth = after - before;
+  if (limit.bytes !== undefined) {
+    out.push(result(name, node, limit.bytes, growth, 'bytes', `${name.replace(' growth', '')} ${formatBytes(before).replace('+', '')} → ${formatBytes(after).replace('+', '')} (${formatBytes(growth)}, limit ${formatBytes(limit.bytes)})`));
+  }
+  if (limit.percent !== undefined) {
+    const percent = before > 0 ? (growth / before) * 100 : growth > 0 ? Infinity : 0;
+    out.push(result(`${name} %`, node, limit.percent, percent, 'percent', `${name} ${percent.toFixed(1)}% (limit ${limit.percent}%)`));
+  }
+}
+
+function result(name: string, node: string, limit: number, observed: number, unit: BudgetResult['unit'], message: string): BudgetResult {
+  return { name, node, limit, observed, unit, pass: observed <= limit, message };
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const signed = (n: number) => (n > 0 ? `+${n}` : String(n));
+const pct = (r: number) => `${(r * 100).toFixed(2)}%`;

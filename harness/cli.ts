@@ -1,0 +1,155 @@
+/**
+ * The chainsoak command line. User mistakes print one line and exit 2; infrastructure failures one
+ * line (plus a log tail) and exit 3; a failed budget exits 1. Never a stack trace for a user mistake.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ChainsoakError, UsageError } from './errors.ts';
+import { ensureBinary, listInstalled } from './nodes/install.ts';
+import { parseNodeSpec } from './nodes/node-spec.ts';
+import { flavors } from './nodes/registry.ts';
+import { ConsoleView } from './report/console.ts';
+import { writeJUnit } from './report/junit.ts';
+import type { RunSummary } from './report/summary.ts';
+import { verdictTable } from './report/table.ts';
+import { binaryFor, resolveSpecs } from './run/network.ts';
+import { Interrupted, runScenario } from './run/run-scenario.ts';
+import { loadScenarioFile, scenarioFilesIn } from './scenario/load.ts';
+import { parseDuration } from './scenario/units.ts';
+
+const interrupt = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(130); // the exit hook still kills every node process group
+    process.stderr.write(`\n${signal}: stopping nodes and writing the report (again to force)\n`);
+    interrupt.abort(new Interrupted(signal));
+  });
+}
+
+const program = new Command('chainsoak')
+  .description('Chaos, load and leak harness for blockchain nodes')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
+  .showSuggestionAfterError(true);
+
+program
+  .command('run')
+  .description('run scenario files (or every scenario in a folder) and print a verdict')
+  .argument('<paths...>', 'scenario files or folders')
+  .option('--node <spec>', 'replace the scenario nodes of this flavor: geth@v1.16.7 or geth@/path/to/geth')
+  .option('--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)", durationArg)
+  .option('--seed <n>', 'seed for every random choice', intArg)
+  .option('--keep', 'keep node data directories after the run')
+  .option('--junit <file>', 'also write one JUnit file for all scenarios here')
+  .option('--reports <dir>', 'folder for run reports', 'reports')
+  .addOption(new Option('--quiet', 'no live view, only the verdict'))
+  .action(runCommand);
+
+const nodes = program.command('nodes').description('node binaries built from the Go module proxy');
+nodes
+  .command('install')
+  .description('build node binaries into the cache: geth, geth@v1.17.10')
+  .argument('<specs...>')
+  .action(async (specs: string[]) => {
+    for (const text of specs) {
+      const spec = parseNodeSpec(text, flavors);
+      if (spec.binaryPath) throw new UsageError(`${text}: a path needs no install`);
+      const binary = await ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
+        signal: interrupt.signal,
+        onProgress: (line) => process.stderr.write(`  ${line}\n`),
+      });
+      process.stdout.write(`${spec.flavor.name} ${spec.version}: ${binary}\n`);
+    }
+  });
+nodes
+  .command('list')
+  .description('list cached node binaries')
+  .action(() => {
+    const installed = listInstalled();
+    if (installed.length === 0) process.stdout.write('no node binaries cached yet\n');
+    for (const n of installed) process.stdout.write(`${n.flavor}@${n.version}\t${n.goVersion}\t${n.builtAt}\t${n.path}\n`);
+  });
+
+async function runCommand(paths: string[], opts: { node?: string; duration?: number; seed?: number; keep?: boolean; junit?: string; reports: string; quiet?: boolean }): Promise<void> {
+  const files: string[] = [];
+  for (const p of paths) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      throw new UsageError(`${p}: no such scenario file or folder`);
+    }
+    files.push(...(isDir ? await scenarioFilesIn(p) : [p]));
+  }
+  if (files.length === 0) throw new UsageError(`${paths.join(' ')}: no scenario files found`);
+  if (opts.node) parseNodeSpec(opts.node, flavors); // fail on a bad --node before anything starts
+  const scenarios = [];
+  for (const file of files) scenarios.push(await loadScenarioFile(file)); // validate all before running any
+  // Resolve and build every node binary up front: a version that does not exist fails here, in one line.
+  for (const scenario of scenarios) {
+    for (const { spec } of resolveSpecs(scenario, opts.node)) {
+      await binaryFor(spec, interrupt.signal, (line) => process.stderr.write(`  ${line}\n`));
+    }
+  }
+
+  const summaries: RunSummary[] = [];
+  for (const scenario of scenarios) {
+    if (interrupt.signal.aborted) break;
+    const view = opts.quiet ? undefined : new ConsoleView(`chainsoak ${scenario.name}`);
+    const summary = await runScenario(scenario, {
+      ...(opts.node ? { node: opts.node } : {}),
+      ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      keep: Boolean(opts.keep),
+      reportsDir: opts.reports,
+      signal: interrupt.signal,
+      ...(view ? { view } : {}),
+    });
+    summaries.push(summary);
+    process.stdout.write(verdictTable(summary) + '\n');
+    if (summary.error?.detail) process.stderr.write(indent(summary.error.detail) + '\n');
+  }
+  if (opts.junit) {
+    await writeJUnit(path.resolve(opts.junit), summaries);
+    process.stdout.write(`junit: ${opts.junit}\n`);
+  }
+  process.exitCode = combinedExitCode(summaries);
+}
+
+/** Interrupted beats infrastructure error beats failed budget beats pass. */
+function combinedExitCode(summaries: RunSummary[]): number {
+  const codes = summaries.map((s) => s.exitCode);
+  for (const code of [130, 3, 2, 1] as const) if (codes.includes(code)) return code;
+  return 0;
+}
+
+function durationArg(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`expected a duration such as '90s' or '5m'`);
+  return ms;
+}
+
+function intArg(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+const indent = (text: string) => text.split('\n').map((l) => '    ' + l).join('\n');
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exit(error.exitCode === 0 ? 0 : 2); // commander already printed its one line
+  }
+  if (error instanceof ChainsoakError) {
+    process.stderr.write(`chainsoak: ${error.message}\n`);
+    if (error.detail) process.stderr.write(indent(error.detail) + '\n');
+    process.exit(error.exitCode);
+  }
+  if (error instanceof Interrupted) process.exit(130);
+  throw error;
+}

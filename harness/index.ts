@@ -1,0 +1,11 @@
+/** chainsoak as a library: run scenarios from your own tests and assert on the result. */
+export { runScenario, declaredMs, Interrupted, type RunResult } from './run/run-scenario.ts';
+export type { RunOptions } from './run/context.ts';
+export { defineScenario, loadScenarioFile, validateScenario } from './scenario/load.ts';
+export type { Scenario, ScenarioInput, BudgetsInput } from './scenario/schema.ts';
+export type { RunSummary, NodeReport, Verdict } from './report/summary.ts';
+export type { BudgetResult } from './analysis/budgets.ts';
+export { ChainsoakError, UsageError, InfraError } from './errors.ts';
+export { flavors } from './nodes/registry.ts';
+export type { NodeFlavor } from './nodes/flavor.ts';
+export type { Workload, WorkloadStats } from './workloads/workload.ts';

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { MemStats } from '../probes/memstats.ts';
+
+/**
+ * A node flavor knows one kind of node: how to build it from the Go module proxy, how to lay out its
+ * home directory and command line, and how to tell it is ready. Everything else (processes, probes,
+ * analysis, reports) is shared, so adding a flavor means adding one file and one line in registry.ts.
+ */
+
+/** How `go install` builds this flavor's binary. */
+export interface GoBuildRecipe {
+  /** Go module path, e.g. github.com/ethereum/go-ethereum */
+  module: string;
+  /** Package path inside the module, e.g. cmd/geth */
+  cmdPath: string;
+  /** Name of the binary go install produces, e.g. geth */
+  binary: string;
+  /** Extra -ldflags some versions need with a new Go toolchain (old geth: -checklinkname=0). */
+  ldflags?(version: string): string | undefined;
+}
+
+/** Loopback URLs a started node serves. pprof is mandatory: it is how chainsoak sees the Go heap. */
+export interface NodeEndpoints {
+  pprof: string;
+  http?: string;
+  ws?: string;
+  [name: string]: string | undefined;
+}
+
+/** What the runtime needs to start a node: the flavor turned options and ports into a command line. */
+export interface LaunchPlan {
+  args: string[];
+  env?: Record<string, string>;
+  endpoints: NodeEndpoints;
+}
+
+export interface PrepareContext {
+  /** Absolute path of the binary to run. */
+  binary: string;
+  /** The node's own directory inside the run's report folder (datadir, config, logs). */
+  home: string;
+  /** One free 127.0.0.1 port per name in the flavor's portNames. */
+  ports: Record<string, number>;
+  /** Flavor-specific options from the scenario, already validated against optionsSchema. */
+  options: Record<string, unknown>;
+}
+
+export interface NodeFlavor {
+  readonly name: string;
+  /** Strict schema of the flavor's scenario options (`nodes[].options`); unknown keys are errors. */
+  readonly optionsSchema: z.ZodType<Record<string, unknown>>;
+  /** Version used when a scenario or flag says only the flavor name. Pinned here, in one place. */
+  readonly defaultVersion: string;
+  readonly build: GoBuildRecipe;
+  /** Ports the node opens; the runtime allocates each on 127.0.0.1. */
+  readonly portNames: readonly string[];
+  /** Initialise the home directory if needed and return the command line. */
+  prepare(ctx: PrepareContext): Promise<LaunchPlan>;
+  /** One readiness check; the runtime calls it until it returns true or a timeout passes. */
+  isReady(endpoints: NodeEndpoints, signal: AbortSignal): Promise<boolean>;
+  /** A cheaper MemStats source than pprof's heap?debug=1, where the node has one. */
+  readMemStats?(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<MemStats>;
+}

@@ -1,0 +1,49 @@
+/** Small loopback HTTP helpers for probes and readiness checks, with a timeout on every request. */
+
+export async function fetchBytes(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
+  const response = await fetch(url, { signal: withTimeout(timeoutMs, signal) });
+  if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  return Buffer.from(await response.arrayBuffer());
+}
+
+/** One JSON-RPC 2.0 call over HTTP; throws on transport errors and JSON-RPC errors alike. */
+export async function jsonRpc<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 5000, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+    signal: withTimeout(timeoutMs, signal),
+  });
+  if (!response.ok) throw new Error(`${method} at ${url}: HTTP ${response.status}`);
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method} at ${url}: ${body.error.message}`);
+  return body.result as T;
+}
+
+/**
+ * Read only the first line of a response and drop the rest: `goroutine?debug=1` starts with
+ * "goroutine profile: total N", so sampling the count does not download every stack.
+ */
+export async function fetchFirstLine(url: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: AbortSignal.any([controller.signal, withTimeout(timeoutMs, signal)]) });
+  if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
+  const reader = response.body.getReader();
+  let text = '';
+  try {
+    while (!text.includes('\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString('utf8');
+    }
+  } finally {
+    controller.abort();
+    reader.releaseLock();
+  }
+  return text.split('\n', 1)[0] ?? '';
+}
+
+function withTimeout(timeoutMs: number, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([timeout, signal]) : timeout;
+}

@@ -1,0 +1,48 @@
+/**
+ * Runtime figures sampled through the run. Any Go node with net/http/pprof can answer them:
+ * `heap?debug=1` ends with the runtime.MemStats block and `goroutine?debug=1` starts with the total.
+ * Flavors with a cheaper source (geth's debug_memStats RPC, CometBFT's Prometheus) override readMemStats.
+ */
+import type { NodeEndpoints } from '../nodes/flavor.ts';
+import { fetchBytes, fetchFirstLine } from './http.ts';
+
+/** The subset of runtime.MemStats chainsoak tracks (names as in Go). */
+export interface MemStats {
+  HeapInuse: number;
+  HeapAlloc: number;
+  Sys: number;
+  NumGC: number;
+  TotalAlloc: number;
+  HeapObjects: number;
+}
+
+const MEMSTATS_KEYS = ['HeapInuse', 'HeapAlloc', 'Sys', 'NumGC', 'TotalAlloc', 'HeapObjects'] as const;
+
+/** Parse the "# runtime.MemStats" block that `heap?debug=1` appends. */
+export function parseMemStatsText(text: string): MemStats {
+  const stats: Partial<MemStats> = {};
+  for (const key of MEMSTATS_KEYS) {
+    const match = new RegExp(`^# ${key} = (\\d+)$`, 'm').exec(text);
+    if (!match) throw new Error(`heap?debug=1 output has no ${key}`);
+    stats[key] = Number(match[1]);
+  }
+  return stats as MemStats;
+}
+
+export async function readMemStatsFromPprof(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<MemStats> {
+  const text = (await fetchBytes(`${endpoints.pprof}/debug/pprof/heap?debug=1`, 10_000, signal)).toString('utf8');
+  return parseMemStatsText(text);
+}
+
+export function pickMemStats(source: Record<string, unknown>): MemStats {
+  const stats: Partial<MemStats> = {};
+  for (const key of MEMSTATS_KEYS) stats[key] = Number(source[key] ?? NaN);
+  return stats as MemStats;
+}
+
+export async function readGoroutineCount(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<number> {
+  const line = await fetchFirstLine(`${endpoints.pprof}/debug/pprof/goroutine?debug=1`, 10_000, signal);
+  const match = /goroutine profile: total (\d+)/.exec(line);
+  if (!match) throw new Error(`unexpected goroutine profile header: ${line.slice(0, 80)}`);
+  return Number(match[1]);
+}

@@ -1,0 +1,58 @@
+/** summary.json: the machine-readable result of one run. Field names are a public contract. */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BudgetResult } from '../analysis/budgets.ts';
+import type { MemStats } from '../probes/memstats.ts';
+import type { RunEvent } from '../run/context.ts';
+import type { WorkloadStats } from '../workloads/workload.ts';
+
+export type Verdict = 'pass' | 'fail' | 'error';
+
+export interface NodeReport {
+  name: string;
+  flavor: string;
+  version: string;
+  binary: string;
+  heap: {
+    before: { inuseBytes: number; inuseObjects: number; memstats: MemStats };
+    after: { inuseBytes: number; inuseObjects: number; memstats: MemStats };
+    topGrowth: Array<{ function: string; inuseBytes: number; inuseObjects: number; cumInuseBytes: number }>;
+  };
+  goroutines: {
+    before: number;
+    after: number;
+    topGrowth: Array<{ stack: string[]; entry: string; before: number; after: number; count: number }>;
+  };
+  rss: { before: number | null; after: number | null };
+  /** Paths relative to the report folder. */
+  profiles: { heapBefore: string; heapAfter: string; goroutineBefore: string; goroutineAfter: string };
+  pprofCommands: string[];
+  log: string;
+}
+
+export interface RunSummary {
+  scenario: string;
+  file?: string;
+  seed: number;
+  verdict: Verdict;
+  exitCode: 0 | 1 | 2 | 3 | 130;
+  error: { message: string; detail?: string } | null;
+  reportDir: string;
+  startedAt: string;
+  /** Wall time from start to verdict. */
+  durationMs: number;
+  /** What the scenario declares: warm-up + phases + cool-down. */
+  declaredMs: number;
+  nodes: NodeReport[];
+  workloads: Array<WorkloadStats & { phase: string }>;
+  budgets: BudgetResult[];
+  events: RunEvent[];
+  /** JSON lines of runtime samples, relative to the report folder. */
+  samples: string;
+}
+
+export async function writeSummary(summary: RunSummary): Promise<string> {
+  const file = path.join(summary.reportDir, 'summary.json');
+  await writeFile(file, JSON.stringify(summary, null, 2) + '\n');
+  return file;
+}

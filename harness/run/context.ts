@@ -1,0 +1,86 @@
+/**
+ * Everything one run carries from step to step: the scenario, where its report goes, the abort signal
+ * (Ctrl-C, SIGTERM, a node that crashed), the event timeline and the live view.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Scenario } from '../scenario/schema.ts';
+import type { LiveView } from '../report/console.ts';
+
+export interface RunOptions {
+  /** Replace the node of every scenario node of that flavor: 'geth@v1.16.7', 'geth@/path/to/geth'. */
+  node?: string;
+  /** Stretch or shrink the phases to this total duration (ms), keeping their proportions. */
+  durationMs?: number;
+  seed?: number;
+  /** Keep node data directories after the run (they are deleted by default; logs and profiles stay). */
+  keep?: boolean;
+  /** Parent folder of run reports; default ./reports */
+  reportsDir?: string;
+  /** Abort from outside (the CLI wires Ctrl-C and SIGTERM here). */
+  signal?: AbortSignal;
+  /** Live console view; default: none (library use). */
+  view?: LiveView;
+}
+
+export interface RunEvent {
+  /** ms since the run started */
+  t: number;
+  kind: string;
+  detail?: string;
+}
+
+export class RunContext {
+  readonly startedAt = Date.now();
+  readonly dir: string;
+  readonly events: RunEvent[] = [];
+  readonly controller = new AbortController();
+  phase = 'setup';
+
+  constructor(readonly scenario: Scenario, readonly options: RunOptions) {
+    const stamp = new Date(this.startedAt).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    this.dir = path.resolve(options.reportsDir ?? 'reports', `${scenario.name}-${stamp}-s${scenario.seed}`);
+    mkdirSync(this.dir, { recursive: true });
+    if (options.signal) {
+      const outer = options.signal;
+      if (outer.aborted) this.controller.abort(outer.reason);
+      else outer.addEventListener('abort', () => this.controller.abort(outer.reason), { once: true });
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Abort the run with a reason (an Error); the first reason wins. */
+  abort(reason: Error): void {
+    if (!this.signal.aborted) this.controller.abort(reason);
+  }
+
+  throwIfAborted(): void {
+    if (this.signal.aborted) throw this.signal.reason instanceof Error ? this.signal.reason : new Error(String(this.signal.reason));
+  }
+
+  event(kind: string, detail?: string): void {
+    this.events.push({ t: Date.now() - this.startedAt, kind, ...(detail ? { detail } : {}) });
+    this.options.view?.log(`${kind}${detail ? ': ' + detail : ''}`);
+  }
+
+  enterPhase(name: string, durationMs: number): void {
+    this.phase = name;
+    this.event('phase', `${name} (${Math.round(durationMs / 1000)} s)`);
+    this.options.view?.phase(name, durationMs);
+  }
+
+  /** Wait, but wake up at once when the run is aborted. */
+  async wait(ms: number): Promise<void> {
+    if (ms <= 0) return;
+    await sleep(ms, undefined, { signal: this.signal }).catch(() => undefined);
+    this.throwIfAborted();
+  }
+
+  elapsedMs(): number {
+    return Date.now() - this.startedAt;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Setup and start: resolve each scenario node to a binary (building it once per version), give it
+ * loopback ports and a home in the report folder, start it, and watch it for crashes.
+ */
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { InfraError, UsageError } from '../errors.ts';
+import type { NodeFlavor } from '../nodes/flavor.ts';
+import { ensureBinary } from '../nodes/install.ts';
+import { parseNodeSpec, type NodeSpec } from '../nodes/node-spec.ts';
+import { flavors } from '../nodes/registry.ts';
+import { describeExit, ProcessRuntime } from '../runtimes/process.ts';
+import { freePorts } from '../runtimes/ports.ts';
+import type { NodeRuntime, RunningNode } from '../runtimes/runtime.ts';
+import type { Scenario } from '../scenario/schema.ts';
+import type { RunContext } from './context.ts';
+
+export interface NetworkMember {
+  node: RunningNode;
+  flavor: NodeFlavor;
+  version: string;
+  binary: string;
+  home: string;
+}
+
+export interface Network {
+  runtime: NodeRuntime;
+  members: NetworkMember[];
+}
+
+/** The scenario's node specs with a --node override applied (it replaces nodes of its flavor). */
+export function resolveSpecs(scenario: Scenario, nodeOverride?: string): Array<{ name: string; spec: NodeSpec; options: Record<string, unknown>; readyTimeout: number }> {
+  const override = nodeOverride ? parseNodeSpec(nodeOverride, flavors) : undefined;
+  const specs = scenario.nodes.flatMap((decl) => {
+    const own = parseNodeSpec(decl.node, flavors);
+    const spec = override && override.flavor === own.flavor ? override : own;
+    return Array.from({ length: decl.count }, (_, i) => ({
+      name: decl.count > 1 ? `${decl.name}${i}` : decl.name,
+      spec,
+      options: decl.options,
+      readyTimeout: decl.readyTimeout,
+    }));
+  });
+  if (override && !specs.some((s) => s.spec === override)) {
+    throw new UsageError(`--node ${nodeOverride}: scenario ${scenario.name} has no ${override.flavor.name} node to replace`);
+  }
+  return specs;
+}
+
+/** The binary for a spec: the developer's own, or a cached build of the version (built on first use). */
+export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (line: string) => void): Promise<string> {
+  return (
+    spec.binaryPath ??
+    ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
+      ...(signal ? { signal } : {}),
+      onProgress: (line) => log?.(`building ${spec.flavor.name} ${spec.version}: ${line}`),
+    })
+  );
+}
+
+export async function startNetwork(run: RunContext, network: Network): Promise<void> {
+  for (const { name, spec, options, readyTimeout } of resolveSpecs(run.scenario, run.options.node)) {
+    run.throwIfAborted();
+    const binary = await binaryFor(spec, run.signal, (line) => run.options.view?.log(line));
+    const home = path.join(run.dir, 'nodes', name);
+    const plan = await spec.flavor.prepare({
+      binary,
+      home: path.join(home, 'home'),
+      ports: await freePorts(spec.flavor.portNames),
+      options: spec.flavor.optionsSchema.parse(options),
+    });
+    const node = await network.runtime.start({
+      name,
+      binary,
+      plan,
+      logDir: home,
+      isReady: (endpoints, signal) => spec.flavor.isReady(endpoints, signal),
+      readyTimeoutMs: readyTimeout,
+    });
+    run.event('node-started', `${name} ${spec.flavor.name} ${spec.version} pid ${node.pid() ?? '?'}`);
+    node.onExit((info) => {
+      if (info.expected) return;
+      run.abort(new InfraError(`${name} (${spec.flavor.name} ${spec.version}) died during the run (${describeExit(info)}); log: ${node.logPath}`, { detail: node.logTail() }));
+    });
+    network.members.push({ node, flavor: spec.flavor, version: spec.version, binary, home });
+  }
+}
+
+export function newNetwork(): Network {
+  return { runtime: new ProcessRuntime(), members: [] };
+}
+
+/** Cleanup: stop every node; drop data directories unless --keep. Never throws. */
+export async function stopNetwork(run: RunContext, network: Network): Promise<void> {
+  await network.runtime.shutdown().catch(() => undefined);
+  if (!run.options.keep) {
+    await Promise.all(network.members.map((m) => rm(path.join(m.home, 'home'), { recursive: true, force: true }).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Load: every workload of every phase is prepared up front (before warm-up, so funding and signing
+ * are not measured), then phases run in order with their workloads in parallel. Workloads are
+ * released only after the final snapshot, so whatever they hold (open subscriptions, zombie clients)
+ * is still held when the 'after' profiles are taken.
+ */
+import type { Scenario } from '../scenario/schema.ts';
+import { createWorkload } from '../workloads/registry.ts';
+import type { Workload, WorkloadContext, WorkloadStats } from '../workloads/workload.ts';
+import type { RunContext } from './context.ts';
+import type { Network } from './network.ts';
+
+export interface PlannedPhase {
+  name: string;
+  durationMs: number;
+  workloads: Workload[];
+}
+
+export function phaseDurations(scenario: Scenario, totalMs?: number): number[] {
+  const declared = scenario.phases.map((p) => p.duration);
+  if (totalMs === undefined) return declared;
+  const sum = declared.reduce((a, b) => a + b, 0);
+  return declared.map((d) => Math.round((d / sum) * totalMs));
+}
+
+export async function preparePhases(run: RunContext, network: Network): Promise<PlannedPhase[]> {
+  const durations = phaseDurations(run.scenario, run.options.durationMs);
+  const planned: PlannedPhase[] = [];
+  let index = 0;
+  for (const [i, phase] of run.scenario.phases.entries()) {
+    const workloads: Workload[] = [];
+    for (const decl of phase.workloads) {
+      const workload = createWorkload(decl);
+      workloads.push(workload);
+      await workload.prepare(workloadContext(run, network, index++));
+      run.event('workload-prepared', `${phase.name}/${workload.kind}`);
+    }
+    planned.push({ name: phase.name, durationMs: durations[i]!, workloads });
+  }
+  return planned;
+}
+
+export async function runPhases(run: RunContext, network: Network, phases: PlannedPhase[]): Promise<void> {
+  let index = 0;
+  for (const phase of phases) {
+    run.enterPhase(phase.name, phase.durationMs);
+    run.options.view?.track(phase.workloads);
+    const started = Date.now();
+    await Promise.all(phase.workloads.map((w) => w.run(workloadContext(run, network, index++), phase.durationMs)));
+    // A workload that ends early (count bound) leaves the node idle for the rest of the phase.
+    await run.wait(phase.durationMs - (Date.now() - started));
+    run.throwIfAborted();
+  }
+}
+
+export async function releaseWorkloads(phases: PlannedPhase[]): Promise<void> {
+  await Promise.all(phases.flatMap((p) => p.workloads.map((w) => w.release().catch(() => undefined))));
+}
+
+export function workloadStats(phases: PlannedPhase[]): Array<WorkloadStats & { phase: string }> {
+  return phases.flatMap((p) => p.workloads.map((w) => ({ phase: p.name, ...w.stats() })));
+}
+
+function workloadContext(run: RunContext, network: Network, index: number): WorkloadContext {
+  return {
+    nodes: network.members.map((m) => m.node),
+    // Each workload gets its own stream of randomness, all derived from the scenario seed.
+    seed: run.scenario.seed * 1000 + index,
+    signal: run.signal,
+    log: (message) => run.options.view?.log(message),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * One run, start to verdict: setup → start → prepare load → warm-up → snapshot → phases →
+ * cool-down → snapshot → test → report → cleanup. Cleanup runs whatever happens before it.
+ */
+import path from 'node:path';
+import { checkBudgets } from '../analysis/budgets.ts';
+import { ChainsoakError, InfraError } from '../errors.ts';
+import { Sampler } from '../probes/sampler.ts';
+import { takeSnapshot, type Snapshot } from '../probes/snapshot.ts';
+import { writeJUnit } from '../report/junit.ts';
+import { writeSummary, type NodeReport, type RunSummary, type Verdict } from '../report/summary.ts';
+import { loadScenarioFile, validateScenario } from '../scenario/load.ts';
+import type { Scenario, ScenarioInput } from '../scenario/schema.ts';
+import { analyzeNode } from './analyze.ts';
+import { RunContext, type RunOptions } from './context.ts';
+import { newNetwork, startNetwork, stopNetwork, type Network } from './network.ts';
+import { phaseDurations, preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
+
+export type RunResult = RunSummary;
+
+/** Run a scenario (a file path or a scenario object) and return its summary; never leaves a node behind. */
+export async function runScenario(input: string | ScenarioInput | Scenario, options: RunOptions = {}): Promise<RunResult> {
+  const scenario = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
+  if (options.seed !== undefined) scenario.seed = options.seed;
+  const run = new RunContext(scenario, options);
+  const network = newNetwork();
+  const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'));
+  let phases: PlannedPhase[] = [];
+  let nodes: NodeReport[] = [];
+  let summary: RunSummary;
+  try {
+    await startNetwork(run, network);
+    sampler.watch(network.members.map((m) => ({ node: m.node, flavor: m.flavor })));
+    options.view?.watch(sampler, network.members.map((m) => m.node.name));
+    sampler.start();
+    phases = await preparePhases(run, network);
+
+    run.enterPhase('warmup', scenario.warmup);
+    await run.wait(scenario.warmup);
+    const before = await snapshotAll(run, network, 'before');
+
+    await runPhases(run, network, phases);
+
+    run.enterPhase('cooldown', scenario.cooldown);
+    await run.wait(scenario.cooldown);
+    const after = await snapshotAll(run, network, 'after');
+
+    const analyzed = network.members.map((m, i) => analyzeNode(run, m, before[i]!, after[i]!));
+    nodes = analyzed.map((a) => a.report);
+    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases));
+    const verdict: Verdict = budgets.every((b) => b.pass) ? 'pass' : 'fail';
+    summary = makeSummary(run, { verdict, exitCode: verdict === 'pass' ? 0 : 1, error: null, nodes, budgets, phases });
+  } catch (caught) {
+    const error = run.signal.aborted && run.signal.reason instanceof Error ? run.signal.reason : caught;
+    summary = makeSummary(run, { ...describeFailure(error), nodes, budgets: [], phases });
+  } finally {
+    await releaseWorkloads(phases);
+    await sampler.stop();
+    await stopNetwork(run, network);
+    options.view?.stop();
+  }
+  summary.durationMs = run.elapsedMs();
+  await writeSummary(summary);
+  await writeJUnit(path.join(run.dir, 'junit.xml'), [summary]);
+  return summary;
+}
+
+async function snapshotAll(run: RunContext, network: Network, label: string): Promise<Snapshot[]> {
+  run.event('snapshot', label);
+  return Promise.all(network.members.map((m) => takeSnapshot(m.node, m.flavor, path.join(run.dir, 'profiles', m.node.name), label, run.signal)));
+}
+
+function describeFailure(error: unknown): Pick<RunSummary, 'verdict' | 'exitCode' | 'error'> {
+  if (error instanceof ChainsoakError) {
+    return { verdict: 'error', exitCode: error.exitCode, error: { message: error.message, ...(error.detail ? { detail: error.detail } : {}) } };
+  }
+  if (error instanceof Interrupted) return { verdict: 'error', exitCode: 130, error: { message: error.message } };
+  const wrapped = new InfraError(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, {
+    detail: error instanceof Error ? error.stack : undefined,
+  });
+  return { verdict: 'error', exitCode: 3, error: { message: wrapped.message, ...(wrapped.detail ? { detail: wrapped.detail } : {}) } };
+}
+
+/** Abort reason for Ctrl-C / SIGTERM: the run stops, cleans up, and reports exit 130. */
+export class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+function makeSummary(
+  run: RunContext,
+  result: Pick<RunSummary, 'verdict' | 'exitCode' | 'error' | 'nodes' | 'budgets'> & { phases: PlannedPhase[] },
+): RunSummary {
+  const { scenario } = run;
+  return {
+    scenario: scenario.name,
+    ...(scenario.file ? { file: scenario.file } : {}),
+    seed: scenario.seed,
+    verdict: result.verdict,
+    exitCode: result.exitCode,
+    error: result.error,
+    reportDir: run.dir,
+    startedAt: new Date(run.startedAt).toISOString(),
+    durationMs: run.elapsedMs(),
+    declaredMs: declaredMs(scenario, run.options.durationMs),
+    nodes: result.nodes,
+    workloads: workloadStats(result.phases),
+    budgets: result.budgets,
+    events: run.events,
+    samples: 'samples.jsonl',
+  };
+}
+
+export function declaredMs(scenario: Scenario, durationMs?: number): number {
+  return scenario.warmup + phaseDurations(scenario, durationMs).reduce((a, b) => a + b, 0) + scenario.cooldown;
+}

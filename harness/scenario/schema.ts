@@ -1,0 +1,78 @@
+/**
+ * The scenario manifest: nodes → warm-up → phases of workloads → cool-down → budgets.
+ * Strict everywhere: an unknown key is an error, so a typo never silently turns a budget off.
+ */
+import { z } from 'zod';
+import { workloadSchema } from '../workloads/registry.ts';
+import { parseDuration, parseSize, type Duration, type Size } from './units.ts';
+
+const duration = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseDuration(v) !== undefined, { message: "expected a duration such as '30s', '5m' or milliseconds" })
+  .transform((v) => parseDuration(v)!);
+
+const size = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseSize(v) !== undefined, { message: "expected a size such as '64MB', '512KB' or bytes" })
+  .transform((v) => parseSize(v)!);
+
+const name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,40}$/, 'expected a name of letters, digits, - and _');
+
+const nodeDecl = z.strictObject({
+  /** Node name in reports; with count > 1 a number is appended (geth0, geth1...). */
+  name,
+  /** 'geth', 'geth@v1.17.10' or 'geth@/path/to/your/build/geth'. */
+  node: z.string().min(1),
+  count: z.number().int().min(1).max(16).default(1),
+  /** Flavor options, checked against the flavor's own schema. */
+  options: z.record(z.string(), z.unknown()).default({}),
+  /** How long the node may take to answer after start. */
+  readyTimeout: duration.default(60_000),
+});
+
+const phase = z.strictObject({
+  name,
+  duration,
+  workloads: z.array(workloadSchema).min(1),
+});
+
+const growth = z.strictObject({
+  /** Absolute growth allowed, after minus before. */
+  bytes: size.optional(),
+  /** Growth allowed relative to before, in percent. */
+  percent: z.number().min(0).optional(),
+});
+
+const budgets = z.strictObject({
+  /** Post-GC heap in use (inuse_space of the forced-GC heap profile), per node. */
+  heapInuseGrowth: growth.optional(),
+  /** Goroutines after minus before, per node. */
+  goroutineGrowth: z.number().int().min(0).optional(),
+  /** Resident set size of the node process, per node. */
+  rssGrowth: growth.optional(),
+  /** Failed / sent over all workloads, 0..1. */
+  errorRate: z.number().min(0).max(1).optional(),
+  /** Worst p95 submission latency among workloads, in milliseconds. */
+  p95LatencyMs: z.number().positive().optional(),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: name.optional(),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).default(1),
+  nodes: z.array(nodeDecl).min(1),
+  warmup: duration.default(15_000),
+  phases: z.array(phase).min(1),
+  cooldown: duration.default(5_000),
+  sampleInterval: duration.default(2_000),
+  budgets,
+  /** Goroutine stacks to leave out of the goroutine diff (regular expressions on frame names). */
+  goroutineIgnore: z.array(z.string()).default([]),
+});
+
+/** What a scenario file exports: durations and sizes may be strings, defaults may be left out. */
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+/** A validated scenario: durations in ms, sizes in bytes, defaults filled in. */
+export type Scenario = z.output<typeof scenarioSchema> & { name: string; file?: string };
+export type BudgetsInput = z.input<typeof budgets>;
+export type { Duration, Size };

@@ -1,0 +1,44 @@
+/**
+ * Every workload a scenario can name, with the strict schema of its options.
+ * Adding a workload: one file in this folder and one entry here.
+ */
+import { z } from 'zod';
+import { gethTxFlood } from './geth-tx-flood.ts';
+import { gethWsZombies } from './geth-ws-zombies.ts';
+import type { Workload } from './workload.ts';
+
+const positiveInt = z.number().int().positive();
+
+export const workloadSchemas = {
+  /** Pre-signed value transfers sent at a target rate through eth_sendRawTransaction. */
+  'geth-tx-flood': z.strictObject({
+    kind: z.literal('geth-tx-flood'),
+    rate: z.number().positive().max(100_000),
+    senders: positiveInt.max(10_000).default(50),
+    maxTxs: positiveInt.max(10_000_000),
+    batch: positiveInt.max(10_000).optional(),
+  }),
+  /** Websocket clients that subscribe, then stop reading (slow consumers), held until the run ends. */
+  'geth-ws-zombies': z.strictObject({
+    kind: z.literal('geth-ws-zombies'),
+    clients: positiveInt.max(5_000),
+    subscription: z.enum(['newHeads', 'logs', 'newPendingTransactions']).default('newHeads'),
+  }),
+} as const;
+
+export const workloadSchema = z.discriminatedUnion('kind', [
+  workloadSchemas['geth-tx-flood'],
+  workloadSchemas['geth-ws-zombies'],
+]);
+
+export type WorkloadDecl = z.input<typeof workloadSchema>;
+type ParsedWorkload = z.output<typeof workloadSchema>;
+
+export function createWorkload(decl: ParsedWorkload): Workload {
+  switch (decl.kind) {
+    case 'geth-tx-flood':
+      return gethTxFlood(decl);
+    case 'geth-ws-zombies':
+      return gethWsZombies(decl);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * A workload is a Jepsen-style client + generator: it drives traffic at nodes for one phase.
+ * prepare() runs before the measured window (funding accounts, signing transactions), so the
+ * window measures the node, not the generator's setup.
+ */
+import type { RunningNode } from '../runtimes/runtime.ts';
+
+export interface WorkloadContext {
+  /** Nodes of the run the workload may target (already ready). */
+  nodes: RunningNode[];
+  /** Scenario seed; every random choice derives from it so a run can be replayed. */
+  seed: number;
+  /** Aborted on Ctrl-C, SIGTERM or a node crash: stop promptly. */
+  signal: AbortSignal;
+  /** Human-readable progress line for the node log / console. */
+  log(message: string): void;
+}
+
+export interface LatencySummary {
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Counters every workload reports; workload-specific ones go in `extra`. */
+export interface WorkloadStats {
+  kind: string;
+  sent: number;
+  accepted: number;
+  failed: number;
+  /** accepted per second over the measured window. */
+  achievedRate: number;
+  durationMs: number;
+  latency: LatencySummary | null;
+  /** Sample of distinct error messages, for the report. */
+  errors: string[];
+  extra?: Record<string, number | string>;
+}
+
+/** Live figures for the console view. */
+export interface WorkloadProgress {
+  sent: number;
+  accepted: number;
+  failed: number;
+}
+
+export interface Workload {
+  readonly kind: string;
+  prepare(ctx: WorkloadContext): Promise<void>;
+  /** Drive traffic until durationMs passes, the count bound is reached, or ctx.signal aborts. */
+  run(ctx: WorkloadContext, durationMs: number): Promise<void>;
+  /** Release whatever the workload still holds (connections, clients). Always called. */
+  release(): Promise<void>;
+  progress(): WorkloadProgress;
+  stats(): WorkloadStats;
+}

@@ -1,0 +1,92 @@
+// User mistakes: one line naming what is wrong, exit 2, no stack trace, nothing started.
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cli } from '../helpers.ts';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-usage-'));
+
+function scenarioFile(name: string, body: string): string {
+  const file = path.join(tmp, name);
+  writeFileSync(file, body);
+  return file;
+}
+
+const valid = `export default {
+  nodes: [{ name: 'geth', node: 'geth' }],
+  phases: [{ name: 'flood', duration: '10s', workloads: [{ kind: 'geth-tx-flood', rate: 10, maxTxs: 100 }] }],
+  budgets: { goroutineGrowth: 10 },
+};`;
+
+function assertOneLine(stderr: string, ...needles: string[]): void {
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  assert.doesNotMatch(stderr, /\bat .*\.(ts|js):\d+/, 'no stack trace');
+  for (const needle of needles) assert.ok(lines[0]!.includes(needle), `"${lines[0]}" should mention ${needle}`);
+}
+
+describe('usage errors', function () {
+  this.timeout(120_000);
+
+  it('a typo in a scenario key names the file and the field', async () => {
+    const file = scenarioFile('typo.ts', valid.replace("rate: 10", "rat: 10"));
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'typo.ts', 'phases[0].workloads[0]', 'rat');
+  });
+
+  it('a bad value names the field and what was expected', async () => {
+    const file = scenarioFile('bad-duration.ts', valid.replace("'10s'", "'10 parsecs'"));
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'bad-duration.ts', 'phases[0].duration', 'duration');
+  });
+
+  it('an unknown flavor option is named', async () => {
+    const file = scenarioFile('bad-option.ts', valid.replace("node: 'geth' }", "node: 'geth', options: { devPerod: 2 } }"));
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'nodes[0].options', 'devPerod');
+  });
+
+  it('an unknown workload kind lists the known ones', async () => {
+    const file = scenarioFile('bad-kind.ts', valid.replace("'geth-tx-flood'", "'geth-tx-flod'"));
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'bad-kind.ts', 'workloads[0]', 'geth-tx-flood');
+  });
+
+  it('a syntax error in the scenario file is one line', async () => {
+    const file = scenarioFile('syntax.ts', 'export default {{');
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'syntax.ts');
+  });
+
+  it('an unknown flag is one line', async () => {
+    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--durration', '5m']);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, '--durration');
+  });
+
+  it('a missing scenario file is one line', async () => {
+    const r = await cli(['run', path.join(tmp, 'nope.ts')]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'nope.ts');
+  });
+
+  it('an unknown flavor in --node is one line', async () => {
+    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--node', 'parity@v2.0.0']);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'parity');
+  });
+
+  it('a geth version that does not exist is one line, exit 2', async () => {
+    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--node', 'geth@v1.99.0', '--quiet'], {
+      env: { CHAINSOAK_CACHE: path.join(tmp, 'cache') },
+    });
+    assert.equal(r.code, 2, r.stderr + r.stdout);
+    assert.match(r.stdout + r.stderr, /v1\.99\.0 does not exist/);
+  });
+});
