@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { checkBudgets } from '../analysis/budgets.ts';
+import { ProfileError } from '../analysis/index.ts';
 import { ChainsoakError, InfraError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
 import { takeSnapshot, type Snapshot } from '../probes/snapshot.ts';
@@ -74,6 +75,7 @@ function describeFailure(error: unknown): Pick<RunSummary, 'verdict' | 'exitCode
   if (error instanceof ChainsoakError) {
     return { verdict: 'error', exitCode: error.exitCode, error: { message: error.message, ...(error.detail ? { detail: error.detail } : {}) } };
   }
+  if (error instanceof ProfileError) return { verdict: 'error', exitCode: 3, error: { message: error.message } };
   if (error instanceof Interrupted) return { verdict: 'error', exitCode: 130, error: { message: error.message } };
   const wrapped = new InfraError(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, {
     detail: error instanceof Error ? error.stack : undefined,

@@ -1,0 +1,16 @@
+export {
+  ProfileError,
+  readProfile,
+  sampleTypes,
+  findSampleTypeIndex,
+  sampleTypeIndex,
+  totals,
+  sampleTotal,
+  sampleStack,
+  toNumber,
+} from './profile.ts';
+export type { Profile, ProfileSample, SampleType, ReadProfileOptions } from './profile.ts';
+export { diffTop, top, sortTopRows, diffHeap, heapTotals } from './heap-diff.ts';
+export type { FunctionGrowth, TopTable, TopOptions, HeapDiff, HeapDiffOptions, HeapGrowth, HeapTotals } from './heap-diff.ts';
+export { diffGoroutines, goroutineTotal, goroutineGroups, goroutineSampleIndex } from './goroutine-diff.ts';
+export type { GoroutineDiff, GoroutineDiffOptions, GoroutineGroup } from './goroutine-diff.ts';
