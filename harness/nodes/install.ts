@@ -1,0 +1,384 @@
+/**
+ * Provision node binaries: `go install <module>/<cmdPath>@<version>` into a per-version cache directory.
+ *
+ *   <cacheRoot>/nodes/<flavor>/<version>/<binary>       the binary
+ *   <cacheRoot>/nodes/<flavor>/<version>/build.json     written last: binary + build.json = complete
+ *   <cacheRoot>/nodes/<flavor>/<version>.lock           proper-lockfile lock while building
+ *   <cacheRoot>/tmp/<flavor>-<version>-XXXXXX/          GOBIN of a build in progress (same filesystem,
+ *                                                       so the final rename is atomic)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import lockfile from 'proper-lockfile';
+import { InfraError, UsageError } from '../errors.ts';
+import type { GoBuildRecipe } from './flavor.ts';
+import { compareSemver, isSemverTag } from './node-spec.ts';
+
+export interface BuildInfo {
+  flavor: string;
+  module: string;
+  cmdPath: string;
+  binary: string;
+  version: string;
+  goVersion: string;
+  ldflags: string | null;
+  /** CGO_ENABLED the build ran with: '0' unless the environment set CGO_ENABLED. */
+  cgoEnabled: string;
+  builtAt: string;
+  buildSeconds: number;
+}
+
+export interface InstalledBinary {
+  flavor: string;
+  version: string;
+  path: string;
+  builtAt: string;
+  goVersion: string;
+  sizeBytes: number;
+}
+
+export interface EnsureBinaryOptions {
+  /** Receives go's output line by line ("go: downloading ...") and chainsoak's own status lines. */
+  onProgress?: (line: string) => void;
+  /** Aborting kills the go process (and its compilers) and removes the temporary GOBIN. */
+  signal?: AbortSignal;
+}
+
+/** Root of chainsoak's cache: $CHAINSOAK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/chainsoak. */
+export function cacheRoot(): string {
+  const own = process.env.CHAINSOAK_CACHE;
+  if (own) return path.resolve(own);
+  const xdg = process.env.XDG_CACHE_HOME;
+  // The XDG spec says relative values are invalid and must be ignored.
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+  return path.join(base, 'chainsoak');
+}
+
+const BUILD_JSON = 'build.json';
+/** A lock whose holder stopped refreshing it for this long is taken over (the holder died). */
+const LOCK_STALE_MS = 60_000;
+/** The holder refreshes the lock's mtime this often, so a long build never looks stale. */
+const LOCK_UPDATE_MS = 5_000;
+const LOCK_POLL_MS = 1_000;
+const DETAIL_LINES = 20;
+const KILL_GRACE_MS = 3_000;
+
+function safeSegment(kind: string, s: string): void {
+  if (s === '' || s === '.' || s === '..' || /[/\\\0]/.test(s)) {
+    throw new UsageError(`bad ${kind} '${s}' for the node cache`);
+  }
+}
+
+function readBuildInfo(dir: string): BuildInfo | undefined {
+  try {
+    const info = JSON.parse(readFileSync(path.join(dir, BUILD_JSON), 'utf8')) as BuildInfo;
+    if (typeof info.binary !== 'string' || typeof info.version !== 'string') return undefined;
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cached binary's path if the cache holds a complete build (binary + build.json), else undefined. */
+function cached(dir: string, binary: string): string | undefined {
+  const bin = path.join(dir, binary);
+  return readBuildInfo(dir) && existsSync(bin) ? bin : undefined;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/** GOFLAGS from the environment with any -mod=... replaced by -mod=mod. */
+function goflags(): string {
+  const inherited = (process.env.GOFLAGS ?? '').split(/\s+/).filter((f) => f !== '' && !f.startsWith('-mod='));
+  return [...inherited, '-mod=mod'].join(' ');
+}
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  lines: string[];
+}
+
+/**
+ * Run go with `args`, stream its output lines to onLine, collect them. With a signal, the child gets its
+ * own process group so an abort kills go together with the compile/link processes it started; without
+ * one it stays in the caller's group, so a terminal Ctrl-C reaches it as usual.
+ */
+function runGo(args: string[], env: NodeJS.ProcessEnv, cwd: string, onLine: (line: string) => void, signal?: AbortSignal): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const detached = signal !== undefined;
+    const child = spawn('go', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached });
+    const lines: string[] = [];
+    const pending = { stdout: '', stderr: '' };
+    const feed = (which: 'stdout' | 'stderr', chunk: Buffer | string, flush = false) => {
+      const text = pending[which] + chunk.toString();
+      const parts = text.split(/\r?\n/);
+      pending[which] = flush ? '' : (parts.pop() ?? '');
+      for (const line of parts) {
+        if (line === '') continue;
+        if (lines.length < 5000) lines.push(line);
+        else lines.splice(0, 1, line); // keep the tail if go is unexpectedly chatty
+        onLine(line);
+      }
+    };
+    child.stdout.on('data', (c) => feed('stdout', c));
+    child.stderr.on('data', (c) => feed('stderr', c));
+
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) {
+          if (detached) process.kill(-child.pid, sig);
+          else child.kill(sig);
+        }
+      } catch {
+        /* already gone */
+      }
+    };
+    const onAbort = () => {
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      killTimer.unref();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (err.code === 'ENOENT') {
+        reject(new InfraError('the Go toolchain (`go`) is not on PATH; chainsoak builds nodes with `go install` (https://go.dev/dl)'));
+      } else {
+        reject(new InfraError(`could not run go: ${err.message}`));
+      }
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      feed('stdout', '', true);
+      feed('stderr', '', true);
+      if (signal?.aborted) {
+        killGroup('SIGKILL'); // stragglers of the group, if any
+        return reject(abortError(signal));
+      }
+      resolve({ code, signal: sig, lines });
+    });
+  });
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Does go's output say that `<module>[/<cmdPath>]@<version>` itself does not exist? Only a line naming
+ * our own query counts: a dependency missing from the proxy is an infrastructure problem, not a typo.
+ *
+ * Seen in practice: the real proxy answers 404/410 "unknown revision vX" / "invalid version: unknown
+ * revision"; a mirror may answer "403 Forbidden ... This module version is not available."; a version
+ * query that matches nothing says "no matching versions for query".
+ */
+export function saysVersionMissing(output: readonly string[], recipe: GoBuildRecipe, version: string): boolean {
+  const query = new RegExp(`${escapeRe(recipe.module)}(?:/${escapeRe(recipe.cmdPath)})?@${escapeRe(version)}\\b`);
+  const missing =
+    /unknown revision|invalid version|no matching versions|not found|404 Not Found|410 Gone|403 Forbidden|module version is not available/i;
+  const text = output.join('\n');
+  // go puts the server's answer on an indented line after the one naming the query; join those.
+  const records = text.split(/\n(?![\t ])/);
+  return records.some((r) => query.test(r) && missing.test(r) && !/does not contain package/.test(r));
+}
+
+async function goVersion(env: NodeJS.ProcessEnv, cwd: string, signal?: AbortSignal): Promise<string> {
+  const r = await runGo(['env', 'GOVERSION'], env, cwd, () => {}, signal);
+  if (r.code !== 0) throw new InfraError(`\`go env GOVERSION\` failed (exit ${r.code ?? r.signal})`, { detail: r.lines.slice(-DETAIL_LINES).join('\n') });
+  return r.lines[r.lines.length - 1]?.trim() ?? 'unknown';
+}
+
+/** The toolchain that really built `binary` (differs from `go env GOVERSION` if GOTOOLCHAIN switched). */
+async function builtWith(binary: string, env: NodeJS.ProcessEnv, cwd: string, fallback: string): Promise<string> {
+  try {
+    const r = await runGo(['version', binary], env, cwd, () => {});
+    const m = r.code === 0 ? /:\s*(go\S+)/.exec(r.lines.join('\n')) : null;
+    return m?.[1] ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+async function acquireLock(versionDir: string, label: string, binary: string, opts: EnsureBinaryOptions): Promise<(() => Promise<void>) | string> {
+  let announced = false;
+  for (;;) {
+    if (opts.signal?.aborted) throw abortError(opts.signal);
+    // Someone else may have finished while we waited.
+    const hit = cached(versionDir, binary);
+    if (hit) return hit;
+    try {
+      return await lockfile.lock(versionDir, {
+        stale: LOCK_STALE_MS,
+        update: LOCK_UPDATE_MS,
+        retries: 0,
+        realpath: false,
+        // The final rename is atomic, so even a lock taken over by a second builder cannot corrupt the
+        // cache; don't let proper-lockfile's default handler throw from a timer and crash the process.
+        onCompromised: (err) => opts.onProgress?.(`chainsoak: lock for ${label} was compromised (${err.message}); continuing`),
+      });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
+        throw new InfraError(`could not lock ${versionDir}: ${(err as Error).message}`);
+      }
+      if (!announced) {
+        opts.onProgress?.(`chainsoak: waiting for another chainsoak process that is building ${label}`);
+        announced = true;
+      }
+      try {
+        await sleep(LOCK_POLL_MS, undefined, { signal: opts.signal });
+      } catch {
+        throw abortError(opts.signal!);
+      }
+    }
+  }
+}
+
+/**
+ * Return the absolute path of `<flavor> <version>`'s binary, building it with `go install` first if the
+ * cache does not hold it. Safe against concurrent callers (other processes included) and interruption.
+ *
+ * Throws UsageError if the version does not exist in the Go module proxy, InfraError if the build fails
+ * otherwise, and the signal's reason if aborted.
+ */
+export async function ensureBinary(
+  flavorName: string,
+  recipe: GoBuildRecipe,
+  version: string,
+  opts: { onProgress?: (line: string) => void; signal?: AbortSignal } = {},
+): Promise<string> {
+  safeSegment('flavor name', flavorName);
+  if (!isSemverTag(version)) {
+    throw new UsageError(`bad ${flavorName} version '${version}': expected a release tag like v1.2.3`);
+  }
+  const root = cacheRoot();
+  const versionDir = path.join(root, 'nodes', flavorName, version);
+  const label = `${flavorName} ${version}`;
+
+  const hit = cached(versionDir, recipe.binary);
+  if (hit) return hit;
+
+  // The lock is the sibling directory <version>.lock; the version directory is created when the binary lands.
+  await mkdir(path.dirname(versionDir), { recursive: true });
+  const lockOrHit = await acquireLock(versionDir, label, recipe.binary, opts);
+  if (typeof lockOrHit === 'string') return lockOrHit;
+  const release = lockOrHit;
+
+  const tmpParent = path.join(root, 'tmp');
+  let tmp: string | undefined;
+  try {
+    // Re-check under the lock: the previous holder may have just finished.
+    const again = cached(versionDir, recipe.binary);
+    if (again) return again;
+
+    await mkdir(tmpParent, { recursive: true });
+    // We hold the lock, so leftovers with our prefix are from a builder that was killed.
+    const prefix = `${flavorName}-${version}-`;
+    for (const name of await readdir(tmpParent)) {
+      if (name.startsWith(prefix)) await rm(path.join(tmpParent, name), { recursive: true, force: true });
+    }
+    tmp = await mkdtemp(path.join(tmpParent, prefix));
+
+    const ldflags = recipe.ldflags?.(version);
+    // Pure-Go builds unless the caller's environment says otherwise: a static binary, no C compiler
+    // needed, and every allocation is on the Go heap where pprof (and so chainsoak) can see it.
+    // geth v1.10+ builds and runs without cgo (secp256k1 falls back to its pure-Go implementation).
+    const cgo = process.env.CGO_ENABLED ?? '0';
+    const env: NodeJS.ProcessEnv = { ...process.env, GOBIN: tmp, GOFLAGS: goflags(), CGO_ENABLED: cgo };
+    const goVer = await goVersion(env, tmp, opts.signal);
+    const target = `${recipe.module}/${recipe.cmdPath}@${version}`;
+    const args = ['install', ...(ldflags ? [`-ldflags=${ldflags}`] : []), target];
+    opts.onProgress?.(`chainsoak: building ${label} with ${goVer}: go ${args.join(' ')}`);
+
+    const started = Date.now();
+    const r = await runGo(args, env, tmp, (line) => opts.onProgress?.(line), opts.signal);
+    const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
+    if (r.code !== 0) {
+      if (saysVersionMissing(r.lines, recipe, version)) {
+        throw new UsageError(`${label} does not exist in the Go module proxy (${recipe.module})`);
+      }
+      const how = r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
+      throw new InfraError(`building ${label} failed: go install ${how} (${goVer}); last lines of its output follow`, {
+        detail: r.lines.slice(-DETAIL_LINES).join('\n'),
+      });
+    }
+
+    const built = path.join(tmp, recipe.binary);
+    try {
+      await stat(built);
+    } catch {
+      throw new InfraError(`building ${label}: go install succeeded but produced no ${recipe.binary} in GOBIN`, {
+        detail: r.lines.slice(-DETAIL_LINES).join('\n'),
+      });
+    }
+    const toolchain = await builtWith(built, env, tmp, goVer);
+    const finalPath = path.join(versionDir, recipe.binary);
+    await mkdir(versionDir, { recursive: true });
+    await rename(built, finalPath);
+
+    const info: BuildInfo = {
+      flavor: flavorName,
+      module: recipe.module,
+      cmdPath: recipe.cmdPath,
+      binary: recipe.binary,
+      version,
+      goVersion: toolchain,
+      ldflags: ldflags ?? null,
+      cgoEnabled: cgo,
+      builtAt: new Date().toISOString(),
+      buildSeconds,
+    };
+    const jsonTmp = path.join(tmp, BUILD_JSON);
+    await writeFile(jsonTmp, JSON.stringify(info, null, 2) + '\n');
+    await rename(jsonTmp, path.join(versionDir, BUILD_JSON));
+    opts.onProgress?.(`chainsoak: built ${label} in ${buildSeconds}s -> ${finalPath}`);
+    return finalPath;
+  } catch (err) {
+    // Don't leave an empty <version> directory behind a failed or aborted build (still under the lock).
+    await rmdir(versionDir).catch(() => {});
+    throw err;
+  } finally {
+    if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    await release().catch(() => {});
+  }
+}
+
+/** Every complete build in the cache, sorted by flavor, then version (semver order). */
+export function listInstalled(): Array<{ flavor: string; version: string; path: string; builtAt: string; goVersion: string; sizeBytes: number }> {
+  const nodes = path.join(cacheRoot(), 'nodes');
+  const out: InstalledBinary[] = [];
+  const dirs = (p: string) => {
+    try {
+      return readdirSync(p, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.endsWith('.lock')).map((d) => d.name).sort();
+    } catch {
+      return [];
+    }
+  };
+  for (const flavor of dirs(nodes)) {
+    const versions = dirs(path.join(nodes, flavor)).sort((a, b) => (isSemverTag(a) && isSemverTag(b) ? compareSemver(a, b) : a < b ? -1 : 1));
+    for (const version of versions) {
+      const dir = path.join(nodes, flavor, version);
+      const info = readBuildInfo(dir);
+      if (!info) continue;
+      const bin = path.join(dir, info.binary);
+      try {
+        const st = statSync(bin);
+        if (!st.isFile()) continue;
+        out.push({ flavor, version, path: bin, builtAt: info.builtAt, goVersion: info.goVersion, sizeBytes: st.size });
+      } catch {
+        /* binary gone: not installed */
+      }
+    }
+  }
+  return out;
+}
