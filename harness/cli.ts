@@ -32,7 +32,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 const program = new Command('chainsoak')
   .description('Chaos, load and leak harness for blockchain nodes')
   .exitOverride()
-  .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') })
+  .configureOutput({ outputError: (text, write) => write(`chainsoak: ${text.replace(/^error: /, '').trim().split('\n').join(' ')}\n`) })
   .showSuggestionAfterError(true);
 
 program

@@ -33,12 +33,12 @@ export function cli(args: string[], options: { cwd?: string; env?: NodeJS.Proces
   });
 }
 
-/** PIDs of running processes whose command line contains `needle`. */
-export function processesMatching(needle: string): number[] {
+/** PIDs of running processes whose command line contains every needle. */
+export function processesMatching(...needles: string[]): number[] {
   const out = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
   return out
     .split('\n')
-    .filter((line) => line.includes(needle) && !line.includes('ps -eo'))
+    .filter((line) => needles.every((n) => line.includes(n)) && !line.includes('ps -eo'))
     .map((line) => Number(line.trim().split(/\s+/)[0]))
     .filter((pid) => pid !== process.pid);
 }

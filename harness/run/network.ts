@@ -53,7 +53,10 @@ export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (lin
     spec.binaryPath ??
     ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
       ...(signal ? { signal } : {}),
-      onProgress: (line) => log?.(`building ${spec.flavor.name} ${spec.version}: ${line}`),
+      // go's download lines show progress; its error lines end up in the error we throw.
+      onProgress: (line) => {
+        if (/^(go: downloading|chainsoak: building)/.test(line)) log?.(line.replace(/^chainsoak: /, ''));
+      },
     })
   );
 }

@@ -32,7 +32,7 @@ export async function preparePhases(run: RunContext, network: Network): Promise<
     for (const decl of phase.workloads) {
       const workload = createWorkload(decl);
       workloads.push(workload);
-      await workload.prepare(workloadContext(run, network, index++));
+      await workload.prepare({ ...workloadContext(run, network, index++), plannedDurationMs: durations[i]! });
       run.event('workload-prepared', `${phase.name}/${workload.kind}`);
     }
     planned.push({ name: phase.name, durationMs: durations[i]!, workloads });

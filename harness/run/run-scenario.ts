@@ -21,8 +21,8 @@ export type RunResult = RunSummary;
 
 /** Run a scenario (a file path or a scenario object) and return its summary; never leaves a node behind. */
 export async function runScenario(input: string | ScenarioInput | Scenario, options: RunOptions = {}): Promise<RunResult> {
-  const scenario = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
-  if (options.seed !== undefined) scenario.seed = options.seed;
+  const loaded = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
+  const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const run = new RunContext(scenario, options);
   const network = newNetwork();
   const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'));

@@ -6,6 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
@@ -19,17 +20,27 @@ export function defineScenario(scenario: ScenarioInput): ScenarioInput {
 }
 
 export async function loadScenarioFile(file: string): Promise<Scenario> {
-  const label = path.relative(process.cwd(), file) || file;
+  const relative = path.relative(process.cwd(), path.resolve(file));
+  const label = relative.startsWith('..') ? path.resolve(file) : relative;
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${label}: no such scenario file`);
   let module: { default?: unknown };
   try {
-    module = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
+    // tsImport loads the file as an ES module wherever it lives, even outside a "type": "module" package.
+    module = unwrapDefault((await tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url)) as { default?: unknown });
   } catch (error) {
-    const first = String(error instanceof Error ? error.message : error).split('\n')[0];
-    throw new UsageError(`${label}: cannot load: ${first}`);
+    // esbuild says "Transform failed with 1 error:" first and the useful "file:line:col: ERROR: ..." next.
+    const lines = String(error instanceof Error ? error.message : error).split('\n').filter((l) => l.trim());
+    const line = lines.find((l) => /ERROR:/.test(l)) ?? lines[0] ?? 'unknown error';
+    throw new UsageError(`${label}: cannot load: ${line.replace(/^.*?:(\d+:\d+): ERROR: /, 'line $1: ')}`);
   }
   if (module.default === undefined) throw new UsageError(`${label}: has no default export (export default defineScenario({...}))`);
   return validateScenario(module.default, label, path.basename(file).replace(/\.[cm]?[tj]s$/, ''));
+}
+
+/** A file compiled as CommonJS shows its `export default` as `default.default`. */
+function unwrapDefault(module: { default?: unknown }): { default?: unknown } {
+  const inner = module.default as { default?: unknown; __esModule?: boolean } | undefined;
+  return inner && typeof inner === 'object' && 'default' in inner && Object.keys(inner).every((k) => k === 'default' || k === '__esModule') ? inner : module;
 }
 
 /** Scenario files inside a folder, sorted, for `chainsoak run scenarios/`. */
@@ -39,7 +50,15 @@ export async function scenarioFilesIn(dir: string): Promise<string[]> {
   return entries.filter((f) => /\.(ts|mts|js|mjs)$/.test(f) && !f.endsWith('.d.ts')).sort().map((f) => path.join(dir, f));
 }
 
+const validated = new WeakSet<object>();
+
+/** True for a scenario that already went through validateScenario (durations in ms, defaults filled). */
+export function isValidated(scenario: unknown): scenario is Scenario {
+  return typeof scenario === 'object' && scenario !== null && validated.has(scenario);
+}
+
 export function validateScenario(input: unknown, label: string, fallbackName = 'scenario'): Scenario {
+  if (isValidated(input)) return input;
   const parsed = scenarioSchema.safeParse(input);
   if (!parsed.success) throw new UsageError(`${label}: ${describeIssue(parsed.error.issues[0]!)}`);
   const scenario: Scenario = { ...parsed.data, name: parsed.data.name ?? fallbackName, file: label };
@@ -55,6 +74,7 @@ export function validateScenario(input: unknown, label: string, fallbackName = '
   if (scenario.budgets && Object.keys(scenario.budgets).length === 0) {
     throw new UsageError(`${label}: budgets: at least one budget is needed, or the run can never fail`);
   }
+  validated.add(scenario);
   return scenario;
 }
 

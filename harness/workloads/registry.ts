@@ -15,7 +15,8 @@ export const workloadSchemas = {
     kind: z.literal('geth-tx-flood'),
     rate: z.number().positive().max(100_000),
     senders: positiveInt.max(10_000).default(50),
-    maxTxs: positiveInt.max(10_000_000),
+    // Every transaction is signed before the window (~0.3 ms and ~300 bytes each): bounded accordingly.
+    maxTxs: positiveInt.max(1_000_000),
     batch: positiveInt.max(10_000).optional(),
   }),
   /** Websocket clients that subscribe, then stop reading (slow consumers), held until the run ends. */

@@ -12,6 +12,8 @@ export interface WorkloadContext {
   seed: number;
   /** Aborted on Ctrl-C, SIGTERM or a node crash: stop promptly. */
   signal: AbortSignal;
+  /** How long run() will be asked to drive traffic, when known at prepare() time (sizes pre-signing). */
+  plannedDurationMs?: number;
   /** Human-readable progress line for the node log / console. */
   log(message: string): void;
 }

@@ -1,0 +1,112 @@
+// End to end against real geth (the pinned version, built into the cache on first use).
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runScenario, type RunResult, type ScenarioInput } from 'chainsoak';
+import zombies from '../scenarios/geth-ws-zombies.ts';
+import { bin, cli, processesMatching, repoRoot } from '../helpers.ts';
+
+const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-e2e-'));
+
+function noProcessLeft(dir: string): void {
+  assert.deepEqual(processesMatching(dir), [], `a process still runs with ${dir} in its command line`);
+}
+
+describe('geth end to end', function () {
+  this.timeout(15 * 60_000);
+
+  it('the default scenario passes on the pinned geth with a complete report (CLI, exit 0)', async () => {
+    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--duration', '45s', '--reports', reportsDir, '--quiet']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const dir = /report: (.*)/.exec(r.stdout)![1]!.trim();
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunResult;
+    assert.equal(summary.verdict, 'pass');
+    assert.equal(summary.exitCode, 0);
+    const [node] = summary.nodes;
+    assert.ok(node);
+    assert.equal(node.flavor, 'geth');
+    assert.match(node.version, /^v1\.17\.\d+$/);
+    assert.ok(node.heap.before.inuseBytes > 1e6 && node.heap.after.inuseBytes > 1e6);
+    assert.ok(node.goroutines.before > 10 && node.goroutines.after > 10);
+    for (const p of Object.values(node.profiles)) assert.ok(existsSync(path.join(dir, p)), p);
+    assert.ok(node.pprofCommands.some((c) => c.startsWith('go tool pprof -top')));
+    const budgetNames = summary.budgets.map((b) => b.name).sort();
+    assert.deepEqual(budgetNames, ['error rate', 'goroutine growth', 'heap in-use growth', 'p95 latency', 'rss growth']);
+    const [flood] = summary.workloads;
+    assert.ok(flood && flood.accepted > 1000, `accepted ${flood?.accepted}`);
+    assert.equal(flood.failed, 0);
+    assert.equal(Number(flood.extra?.included), flood.accepted, 'every accepted transaction was mined');
+    const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
+    assert.equal((junit.match(/<testcase /g) ?? []).length, summary.budgets.length);
+    assert.ok(readFileSync(path.join(dir, 'samples.jsonl'), 'utf8').split('\n').length > 10);
+    noProcessLeft(dir);
+  });
+
+  it('catches the positive control: --dev without a datadir under a flood (exit 1, memory database frames)', async () => {
+    const result = await runScenario(path.join(repoRoot, 'test/scenarios/geth-memdb-control.ts'), { reportsDir });
+    assert.equal(result.exitCode, 1, JSON.stringify(result.budgets) + JSON.stringify(result.error));
+    const heapBudget = result.budgets.find((b) => b.name === 'heap in-use growth');
+    assert.ok(heapBudget && !heapBudget.pass);
+    const top = result.nodes[0]!.heap.topGrowth.slice(0, 10).map((g) => g.function);
+    assert.ok(top.some((f) => /ethdb\/memorydb|memorydb\./.test(f)), `memorydb frames in top growth: ${top.join(', ')}`);
+    noProcessLeft(result.reportDir);
+  });
+
+  it('attributes goroutine growth to websocket clients that stop reading, growing with their number', async () => {
+    const growth: number[] = [];
+    for (const clients of [10, 40]) {
+      const scenario: ScenarioInput = {
+        ...zombies,
+        phases: [{ name: 'zombies', duration: '10s', workloads: [{ kind: 'geth-ws-zombies', clients }] }],
+      };
+      const result = await runScenario(scenario, { reportsDir });
+      assert.equal(result.exitCode, 1, `${clients} zombies should exceed a budget of 10 goroutines: ${JSON.stringify(result.error)}`);
+      const { goroutines } = result.nodes[0]!;
+      growth.push(goroutines.after - goroutines.before);
+      const rpcGrowth = goroutines.topGrowth
+        .filter((g) => g.stack.some((f) => /go-ethereum\/rpc\.|gorilla\/websocket/.test(f)))
+        .reduce((sum, g) => sum + g.count, 0);
+      assert.ok(rpcGrowth >= clients, `rpc/websocket goroutine growth ${rpcGrowth} >= ${clients} clients`);
+    }
+    // Goroutines per client are a property of geth's websocket server; more clients, proportionally more.
+    const [small, large] = growth as [number, number];
+    assert.ok(large > small * 2.5, `growth ${small} for 10 clients vs ${large} for 40`);
+  });
+
+  it('a node that cannot start is exit 3 with its log tail, and nothing is left behind', async () => {
+    const scenario: ScenarioInput = {
+      ...zombies,
+      nodes: [{ name: 'geth', node: 'geth', options: { extraArgs: ['--no-such-geth-flag'] } }],
+    };
+    const result = await runScenario(scenario, { reportsDir });
+    assert.equal(result.exitCode, 3);
+    assert.equal(result.verdict, 'error');
+    assert.match(result.error!.message, /geth exited during startup/);
+    assert.match(result.error!.detail ?? '', /no-such-geth-flag/);
+    noProcessLeft(result.reportDir);
+  });
+
+  it('Ctrl-C in the middle of a run stops geth and exits 130', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-sigint-'));
+    const child = spawn(process.execPath, [bin, 'run', 'scenarios/geth-tx-flood.ts', '--reports', dir, '--quiet'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Wait for geth to be up (a process with the report folder in its arguments), then interrupt.
+    const deadline = Date.now() + 120_000;
+    while (processesMatching(dir, '--dev').length === 0 && Date.now() < deadline) await sleep(250);
+    assert.ok(processesMatching(dir, '--dev').length > 0, 'geth started');
+    await sleep(3000);
+    child.kill('SIGINT');
+    const code = await exited;
+    assert.equal(code, 130, output);
+    noProcessLeft(dir);
+  });
+});
