@@ -1,0 +1,93 @@
+/**
+ * `npm run bench`: figures for the pinned geth, printed, never asserted.
+ *   1. generator CPU per 1,000 accepted transactions at a rate the node sustains;
+ *   2. the rate the generator reaches when the node saturates;
+ *   3. time to verdict minus the scenario's declared time (binaries cached);
+ *   4. chainsoak's own peak RSS through a long flood, and whether it stays flat.
+ * BENCH_SOAK_MINUTES (default 10) sets the length of 4; BENCH_ONLY=1,3 runs a subset.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { runScenario, type RunResult, type ScenarioInput } from '../index.ts';
+
+const reportsDir = path.join(os.tmpdir(), 'chainsoak-bench');
+const only = process.env.BENCH_ONLY?.split(',').map(Number);
+const soakMinutes = Number(process.env.BENCH_SOAK_MINUTES ?? 10);
+
+function flood(name: string, rate: number, seconds: number, options: Record<string, unknown>, extra: Partial<ScenarioInput> = {}): ScenarioInput {
+  return {
+    name,
+    nodes: [{ name: 'geth', node: 'geth', options }],
+    warmup: '5s',
+    phases: [{ name: 'flood', duration: seconds * 1000, workloads: [{ kind: 'geth-tx-flood', rate, senders: 200, maxTxs: Math.ceil(rate * seconds * 1.05) }] }],
+    cooldown: '2s',
+    sampleInterval: '2s',
+    budgets: { errorRate: 1 },
+    ...extra,
+  };
+}
+
+async function run(scenario: ScenarioInput): Promise<RunResult> {
+  const result = await runScenario(scenario, { reportsDir });
+  if (result.exitCode === 3 || result.exitCode === 2) throw new Error(`${scenario.name}: ${result.error?.message}`);
+  return result;
+}
+
+const stat = (r: RunResult, key: string) => Number(r.workloads[0]?.extra?.[key] ?? NaN);
+const row = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
+
+async function generatorCost(): Promise<void> {
+  const r = await run(flood('bench-generator-cost', 400, 30, { devPeriod: 1 }));
+  const w = r.workloads[0]!;
+  row('1. generator CPU per 1,000 accepted tx (400 tx/s, 30 s)', `${(stat(r, 'cpuMsPer1kAccepted') / 1000).toFixed(3)} CPU-s`);
+  row('   accepted / included / achieved rate', `${w.accepted} / ${stat(r, 'included')} / ${w.achievedRate.toFixed(0)} tx/s`);
+  row('   signing cost (before the window)', `${stat(r, 'signUsPerTx').toFixed(0)} µs/tx`);
+}
+
+async function saturation(): Promise<void> {
+  // --dev.period 0 seals as transactions arrive; bigger pools so geth keeps what it accepts.
+  const node = { devPeriod: 0, extraArgs: ['--txpool.globalslots', '200000', '--txpool.accountslots', '2000', '--txpool.globalqueue', '200000'] };
+  const r = await run(flood('bench-saturation', 6000, 20, node));
+  const w = r.workloads[0]!;
+  const windowS = w.durationMs / 1000;
+  row('2. rate at saturation (target 6,000 tx/s, --dev.period 0)', `${w.achievedRate.toFixed(0)} tx/s accepted`);
+  row('   included in blocks over the window', `${(stat(r, 'included') / windowS).toFixed(0)} tx/s (${stat(r, 'included')} of ${w.accepted})`);
+  row('   latency p50 / p95 / p99', `${w.latency?.p50Ms.toFixed(1)} / ${w.latency?.p95Ms.toFixed(1)} / ${w.latency?.p99Ms.toFixed(1)} ms`);
+  row('   generator CPU per 1,000 accepted tx at saturation', `${(stat(r, 'cpuMsPer1kAccepted') / 1000).toFixed(3)} CPU-s`);
+}
+
+async function overhead(): Promise<void> {
+  const r = await run(flood('bench-overhead', 100, 15, { devPeriod: 1 }));
+  row('3. time to verdict minus declared time (cached binary)', `${((r.durationMs - r.declaredMs) / 1000).toFixed(1)} s (declared ${r.declaredMs / 1000} s)`);
+  const started = r.events.find((e) => e.kind === 'node-started');
+  const prepared = r.events.filter((e) => e.kind === 'workload-prepared').at(-1);
+  if (started && prepared) row('   of which node start / workload prepare', `${(started.t / 1000).toFixed(1)} s / ${((prepared.t - started.t) / 1000).toFixed(1)} s`);
+}
+
+async function selfRss(): Promise<void> {
+  const rss: Array<{ t: number; rss: number }> = [];
+  const t0 = Date.now();
+  const timer = setInterval(() => rss.push({ t: Date.now() - t0, rss: process.memoryUsage().rss }), 1000);
+  const seconds = soakMinutes * 60;
+  const r = await run(flood('bench-self-rss', 200, seconds, { devPeriod: 1 }, { sampleInterval: '1s' }));
+  clearInterval(timer);
+  const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
+  const peak = Math.max(...rss.map((s) => s.rss));
+  // Flat means: the last fifth of the flood holds no more than the second fifth (after signing and start).
+  const floodAt = r.events.find((e) => e.kind === 'phase' && e.detail?.startsWith('flood'))?.t ?? 0;
+  const inFlood = rss.filter((s) => s.t >= floodAt && s.t <= floodAt + seconds * 1000);
+  const fifth = Math.max(1, Math.floor(inFlood.length / 5));
+  const mean = (xs: typeof rss) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length);
+  const early = mean(inFlood.slice(fifth, 2 * fifth));
+  const late = mean(inFlood.slice(-fifth));
+  row(`4. chainsoak peak RSS through a ${soakMinutes}-minute flood at 200 tx/s`, mb(peak));
+  row('   mean RSS, 2nd fifth vs last fifth of the flood', `${mb(early)} → ${mb(late)} (${(((late - early) / early) * 100).toFixed(1)}%)`);
+  row('   transactions accepted in the soak', `${r.workloads[0]?.accepted}`);
+}
+
+const benches = [generatorCost, saturation, overhead, selfRss];
+console.log(`chainsoak bench on ${os.cpus().length} cores, Node ${process.version}; reports in ${reportsDir}`);
+for (const [i, bench] of benches.entries()) {
+  if (only && !only.includes(i + 1)) continue;
+  await bench();
+}
