@@ -18,7 +18,7 @@ export function verdictTable(summary: RunSummary): string {
     const gr = node.goroutines.topGrowth.slice(0, 3);
     if (gr.length) {
       lines.push(`${node.name} goroutine growth by stack:`);
-      for (const g of gr) lines.push(`  ${String('+' + g.count).padStart(6)}  ${g.stack[0]} ← … ← ${g.entry}`);
+      for (const g of gr) lines.push(`  ${String('+' + g.count).padStart(6)}  ${g.stack.length ? `${g.stack[0]} ← … ← ${g.entry}` : '(goroutine with no stack)'}`);
     }
   }
   if (summary.error) lines.push(`error: ${summary.error.message}`);
