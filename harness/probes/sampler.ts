@@ -31,13 +31,14 @@ export class Sampler {
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
   private readonly out: WriteStream;
-  phase = 'setup';
 
   constructor(
     private nodes: SampledNode[],
     private readonly intervalMs: number,
     private readonly startedAt: number,
     file: string,
+    /** The run's current phase, stamped on each sample. */
+    private readonly currentPhase: () => string,
   ) {
     this.out = createWriteStream(file, { flags: 'a' });
   }
@@ -78,7 +79,7 @@ export class Sampler {
       const sample: Sample = {
         node: node.name,
         t: Date.now() - this.startedAt,
-        phase: this.phase,
+        phase: this.currentPhase(),
         heapInuse: mem.HeapInuse,
         heapAlloc: mem.HeapAlloc,
         sys: mem.Sys,

@@ -25,7 +25,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const run = new RunContext(scenario, options);
   const network = newNetwork();
-  const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'));
+  const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'), () => run.phase);
   let phases: PlannedPhase[] = [];
   let nodes: NodeReport[] = [];
   let summary: RunSummary;

@@ -41,7 +41,11 @@ describe('geth end to end', function () {
     assert.equal(Number(flood.extra?.included), flood.accepted, 'every accepted transaction was mined');
     const junit = readFileSync(path.join(dir, 'junit.xml'), 'utf8');
     assert.equal((junit.match(/<testcase /g) ?? []).length, summary.budgets.length);
-    assert.ok(readFileSync(path.join(dir, 'samples.jsonl'), 'utf8').split('\n').length > 10);
+    const samples = readFileSync(path.join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.ok(samples.length > 10, `${samples.length} samples`);
+    const phases = new Set(samples.map((s) => s.phase));
+    for (const phase of ['warmup', 'flood', 'cooldown']) assert.ok(phases.has(phase), `samples in ${phase}`);
+    assert.ok(samples.every((s) => s.heapInuse > 0 && s.goroutines > 0 && s.rss > 0));
     noProcessLeft(dir);
   });
 
