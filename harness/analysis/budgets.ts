@@ -24,15 +24,22 @@ export interface BudgetResult {
   observed: number;
   unit: 'bytes' | 'percent' | 'goroutines' | 'ratio' | 'ms';
   pass: boolean;
+  /** Not judged: a fault hit the node, or it was down at a snapshot. Skipped budgets never fail a run. */
+  skipped?: boolean;
   /** Human-readable one-liner: "heap in-use grew +12.3 MB (limit +64 MB)". */
   message: string;
 }
 
 type Budgets = Scenario['budgets'];
 
-export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloads: WorkloadStats[]): BudgetResult[] {
+export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloads: WorkloadStats[], notJudged: string[] = []): BudgetResult[] {
   const results: BudgetResult[] = [];
-  for (const m of nodes) {
+  for (const name of new Set(notJudged)) {
+    for (const budget of nodeBudgetNames(budgets)) {
+      results.push({ name: budget, node: name, limit: NaN, observed: NaN, unit: 'bytes', pass: true, skipped: true, message: 'not judged: a scenario fault hit this node during the measured window' });
+    }
+  }
+  for (const m of nodes.filter((n) => !notJudged.includes(n.node))) {
     growthBudget(results, m.node, 'heap in-use growth', budgets.heapInuseGrowth, m.heapInuseBefore, m.heapInuseAfter);
     if (budgets.rssGrowth) {
       if (m.rssBefore === null || m.rssAfter === null) {
@@ -62,6 +69,16 @@ export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloa
     });
   }
   return results;
+}
+
+function nodeBudgetNames(budgets: Budgets): string[] {
+  return [
+    ...(budgets.heapInuseGrowth?.bytes !== undefined ? ['heap in-use growth'] : []),
+    ...(budgets.heapInuseGrowth?.percent !== undefined ? ['heap in-use growth %'] : []),
+    ...(budgets.rssGrowth?.bytes !== undefined ? ['rss growth'] : []),
+    ...(budgets.rssGrowth?.percent !== undefined ? ['rss growth %'] : []),
+    ...(budgets.goroutineGrowth !== undefined ? ['goroutine growth'] : []),
+  ];
 }
 
 function growthBudget(out: BudgetResult[], node: string, name: string, limit: { bytes?: number; percent?: number } | undefined, before: number, after: number): void {

@@ -35,6 +35,8 @@ export interface LaunchPlan {
 }
 
 export interface PrepareContext {
+  /** Node name in the run, e.g. "val0". */
+  name: string;
   /** Absolute path of the binary to run. */
   binary: string;
   /** The node's own directory inside the run's report folder (datadir, config, logs). */
@@ -56,6 +58,11 @@ export interface NodeFlavor {
   readonly portNames: readonly string[];
   /** Initialise the home directory if needed and return the command line. */
   prepare(ctx: PrepareContext): Promise<LaunchPlan>;
+  /**
+   * Prepare every node of this flavor in a scenario at once, when they form one network (shared genesis,
+   * validator keys, peers). Plans come back in the order of `nodes`. Without it, prepare() runs per node.
+   */
+  prepareNetwork?(nodes: PrepareContext[]): Promise<LaunchPlan[]>;
   /** One readiness check; the runtime calls it until it returns true or a timeout passes. */
   isReady(endpoints: NodeEndpoints, signal: AbortSignal): Promise<boolean>;
   /** A cheaper MemStats source than pprof's heap?debug=1, where the node has one. */

@@ -13,7 +13,8 @@ export async function writeJUnit(file: string, summaries: RunSummary[]): Promise
     for (const budget of summary.budgets) {
       const testCase = suite.testCase().className(`chainsoak.${summary.scenario}.${budget.node === '*' ? 'run' : budget.node}`).name(budget.name);
       testCase.standardOutput(budget.message);
-      if (!budget.pass) testCase.failure(budget.message, 'budget');
+      if (budget.skipped) testCase.skipped();
+      else if (!budget.pass) testCase.failure(budget.message, 'budget');
     }
     if (summary.error) {
       suite

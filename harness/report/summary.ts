@@ -28,6 +28,8 @@ export interface NodeReport {
   profiles: { heapBefore: string; heapAfter: string; goroutineBefore: string; goroutineAfter: string };
   pprofCommands: string[];
   log: string;
+  /** A scenario fault hit this node between the snapshots: its diff is shown but not judged. */
+  disrupted: boolean;
 }
 
 export interface RunSummary {

@@ -5,7 +5,7 @@ import type { RunSummary } from './summary.ts';
 export function verdictTable(summary: RunSummary): string {
   const table = new Table({ head: ['node', 'budget', 'observed / limit', 'result'], style: { head: [], border: [] } });
   for (const b of summary.budgets) {
-    table.push([b.node, b.name, b.message, b.pass ? 'pass' : 'FAIL']);
+    table.push([b.node, b.name, b.message, b.skipped ? 'skipped' : b.pass ? 'pass' : 'FAIL']);
   }
   const lines = [`${summary.scenario}: ${summary.verdict.toUpperCase()} (exit ${summary.exitCode})`];
   if (summary.budgets.length) lines.push(table.toString());

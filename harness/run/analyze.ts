@@ -12,7 +12,7 @@ import type { NetworkMember } from './network.ts';
 
 const TOP = 15;
 
-export function analyzeNode(run: RunContext, member: NetworkMember, before: Snapshot, after: Snapshot): { report: NodeReport; measurement: NodeMeasurement } {
+export function analyzeNode(run: RunContext, member: NetworkMember, before: Snapshot, after: Snapshot, disrupted: boolean): { report: NodeReport; measurement: NodeMeasurement } {
   const heap = diffHeap(readProfile(before.heapProfile), readProfile(after.heapProfile), { top: TOP });
   const goroutines = diffGoroutines(readProfile(before.goroutineProfile), readProfile(after.goroutineProfile), {
     ignore: run.scenario.goroutineIgnore.map((re) => new RegExp(re)),
@@ -48,6 +48,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
       `go tool pprof -traces ${rel(after.goroutineProfile)}`,
     ],
     log: rel(member.node.logPath),
+    disrupted,
   };
   const measurement: NodeMeasurement = {
     node: member.node.name,

@@ -5,7 +5,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError, UsageError } from '../errors.ts';
-import type { NodeFlavor } from '../nodes/flavor.ts';
+import type { LaunchPlan, NodeFlavor, PrepareContext } from '../nodes/flavor.ts';
 import { ensureBinary } from '../nodes/install.ts';
 import { parseNodeSpec, type NodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
@@ -62,16 +62,29 @@ export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (lin
 }
 
 export async function startNetwork(run: RunContext, network: Network): Promise<void> {
-  for (const { name, spec, options, readyTimeout } of resolveSpecs(run.scenario, run.options.node)) {
+  const specs = resolveSpecs(run.scenario, run.options.node);
+  // Prepare per flavor: nodes of one flavor form one network (shared genesis, peers).
+  const prepared = new Map<(typeof specs)[number], { binary: string; home: string; plan: LaunchPlan }>();
+  for (const flavor of new Set(specs.map((s) => s.spec.flavor))) {
+    const group = specs.filter((s) => s.spec.flavor === flavor);
+    const contexts: PrepareContext[] = [];
+    for (const { name, spec, options } of group) {
+      run.throwIfAborted();
+      contexts.push({
+        name,
+        binary: await binaryFor(spec, run.signal, (line) => run.options.view?.log(line)),
+        home: path.join(run.dir, 'nodes', name, 'home'),
+        ports: await freePorts(flavor.portNames),
+        options: flavor.optionsSchema.parse(options),
+      });
+    }
+    const plans = flavor.prepareNetwork ? await flavor.prepareNetwork(contexts) : await Promise.all(contexts.map((c) => flavor.prepare(c)));
+    group.forEach((s, i) => prepared.set(s, { binary: contexts[i]!.binary, home: path.dirname(contexts[i]!.home), plan: plans[i]! }));
+  }
+  for (const entry of specs) {
     run.throwIfAborted();
-    const binary = await binaryFor(spec, run.signal, (line) => run.options.view?.log(line));
-    const home = path.join(run.dir, 'nodes', name);
-    const plan = await spec.flavor.prepare({
-      binary,
-      home: path.join(home, 'home'),
-      ports: await freePorts(spec.flavor.portNames),
-      options: spec.flavor.optionsSchema.parse(options),
-    });
+    const { name, spec, readyTimeout } = entry;
+    const { binary, home, plan } = prepared.get(entry)!;
     const node = await network.runtime.start({
       name,
       binary,

@@ -4,6 +4,7 @@
  * released only after the final snapshot, so whatever they hold (open subscriptions, zombie clients)
  * is still held when the 'after' profiles are taken.
  */
+import { runFaults, type DisruptedNodes, type Fault } from '../faults/timeline.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { createWorkload } from '../workloads/registry.ts';
 import type { Workload, WorkloadContext, WorkloadStats } from '../workloads/workload.ts';
@@ -14,6 +15,7 @@ export interface PlannedPhase {
   name: string;
   durationMs: number;
   workloads: Workload[];
+  faults: Fault[];
 }
 
 export function phaseDurations(scenario: Scenario, totalMs?: number): number[] {
@@ -35,18 +37,23 @@ export async function preparePhases(run: RunContext, network: Network): Promise<
       await workload.prepare({ ...workloadContext(run, network, index++), plannedDurationMs: durations[i]! });
       run.event('workload-prepared', `${phase.name}/${workload.kind}`);
     }
-    planned.push({ name: phase.name, durationMs: durations[i]!, workloads });
+    const scale = durations[i]! / phase.duration; // --duration stretches fault times with their phase
+    planned.push({ name: phase.name, durationMs: durations[i]!, workloads, faults: phase.faults.map((f) => ({ ...f, at: Math.round(f.at * scale) })) });
   }
   return planned;
 }
 
-export async function runPhases(run: RunContext, network: Network, phases: PlannedPhase[]): Promise<void> {
+export async function runPhases(run: RunContext, network: Network, phases: PlannedPhase[], disrupted: DisruptedNodes): Promise<void> {
   let index = 0;
   for (const phase of phases) {
     run.enterPhase(phase.name, phase.durationMs);
     run.options.view?.track(phase.workloads);
     const started = Date.now();
-    await Promise.all(phase.workloads.map((w) => w.run(workloadContext(run, network, index++), phase.durationMs)));
+    const nodes = network.members.map((m) => m.node);
+    await Promise.all([
+      ...phase.workloads.map((w) => w.run(workloadContext(run, network, index++), phase.durationMs)),
+      runFaults(run, nodes, phase.faults, disrupted),
+    ]);
     // A workload that ends early (count bound) leaves the node idle for the rest of the phase.
     await run.wait(phase.durationMs - (Date.now() - started));
     run.throwIfAborted();

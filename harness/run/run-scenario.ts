@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { checkBudgets } from '../analysis/budgets.ts';
+import type { DisruptedNodes } from '../faults/timeline.ts';
 import { ProfileError } from '../analysis/index.ts';
 import { ChainsoakError, InfraError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
@@ -27,6 +28,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const network = newNetwork();
   const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'), () => run.phase);
   let phases: PlannedPhase[] = [];
+  const disrupted: DisruptedNodes = new Set();
   let nodes: NodeReport[] = [];
   let summary: RunSummary;
   try {
@@ -40,15 +42,17 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     await run.wait(scenario.warmup);
     const before = await snapshotAll(run, network, 'before');
 
-    await runPhases(run, network, phases);
+    await runPhases(run, network, phases, disrupted);
 
     run.enterPhase('cooldown', scenario.cooldown);
     await run.wait(scenario.cooldown);
     const after = await snapshotAll(run, network, 'after');
 
-    const analyzed = network.members.map((m, i) => analyzeNode(run, m, before[i]!, after[i]!));
+    // A node without both snapshots (down at one of them) has no diff; one a fault hit is not judged.
+    const analyzed = network.members.flatMap((m, i) => (before[i] && after[i] ? [analyzeNode(run, m, before[i], after[i], disrupted.has(m.node.name))] : []));
     nodes = analyzed.map((a) => a.report);
-    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases));
+    const unmeasured = network.members.map((m) => m.node.name).filter((name) => !nodes.some((n) => n.name === name));
+    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured]);
     const verdict: Verdict = budgets.every((b) => b.pass) ? 'pass' : 'fail';
     summary = makeSummary(run, { verdict, exitCode: verdict === 'pass' ? 0 : 1, error: null, nodes, budgets, phases });
   } catch (caught) {
@@ -66,9 +70,12 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   return summary;
 }
 
-async function snapshotAll(run: RunContext, network: Network, label: string): Promise<Snapshot[]> {
+/** Snapshot every running node; a node that a fault left down gets none (null). */
+async function snapshotAll(run: RunContext, network: Network, label: string): Promise<Array<Snapshot | null>> {
   run.event('snapshot', label);
-  return Promise.all(network.members.map((m) => takeSnapshot(m.node, m.flavor, path.join(run.dir, 'profiles', m.node.name), label, run.signal)));
+  return Promise.all(
+    network.members.map((m) => (m.node.isRunning() ? takeSnapshot(m.node, m.flavor, path.join(run.dir, 'profiles', m.node.name), label, run.signal) : null)),
+  );
 }
 
 function describeFailure(error: unknown): Pick<RunSummary, 'verdict' | 'exitCode' | 'error'> {

@@ -71,6 +71,15 @@ export function validateScenario(input: unknown, label: string, fallbackName = '
     const options = spec.flavor.optionsSchema.safeParse(decl.options);
     if (!options.success) throw new UsageError(`${label}: nodes[${i}].options.${describeIssue(options.error.issues[0]!)}`);
   });
+  const nodeNames = new Set(scenario.nodes.flatMap((d) => (d.count > 1 ? Array.from({ length: d.count }, (_, i) => `${d.name}${i}`) : [d.name])));
+  scenario.phases.forEach((phase, p) => {
+    if (phase.workloads.length === 0 && phase.faults.length === 0) throw new UsageError(`${label}: phases[${p}]: needs workloads or faults`);
+    phase.faults.forEach((fault, f) => {
+      const field = `${label}: phases[${p}].faults[${f}]`;
+      if (!nodeNames.has(fault.node)) throw new UsageError(`${field}.node: no node named "${fault.node}" (nodes: ${[...nodeNames].join(', ')})`);
+      if (fault.at > phase.duration) throw new UsageError(`${field}.at: ${fault.at} ms is after the end of the phase (${phase.duration} ms)`);
+    });
+  });
   if (scenario.budgets && Object.keys(scenario.budgets).length === 0) {
     throw new UsageError(`${label}: budgets: at least one budget is needed, or the run can never fail`);
   }

@@ -3,6 +3,7 @@
  * Strict everywhere: an unknown key is an error, so a typo never silently turns a budget off.
  */
 import { z } from 'zod';
+import { faultSchema } from '../faults/timeline.ts';
 import { workloadSchema } from '../workloads/registry.ts';
 import { parseDuration, parseSize, type Duration, type Size } from './units.ts';
 
@@ -33,7 +34,9 @@ const nodeDecl = z.strictObject({
 const phase = z.strictObject({
   name,
   duration,
-  workloads: z.array(workloadSchema).min(1),
+  workloads: z.array(workloadSchema).default([]),
+  /** Faults injected at set times in this phase (kill, stop, start, restart, pause, resume). */
+  faults: z.array(faultSchema).default([]),
 });
 
 const growth = z.strictObject({

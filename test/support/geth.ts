@@ -25,6 +25,7 @@ export async function startTestGeth(options: GethOptions = {}): Promise<TestGeth
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-geth-'));
   const runtime = new ProcessRuntime();
   const plan = await geth.prepare({
+    name: 'geth0',
     binary,
     home: path.join(dir, 'home'),
     ports: await freePorts(geth.portNames),
