@@ -67,4 +67,6 @@ export interface NodeFlavor {
   isReady(endpoints: NodeEndpoints, signal: AbortSignal): Promise<boolean>;
   /** A cheaper MemStats source than pprof's heap?debug=1, where the node has one. */
   readMemStats?(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<MemStats>;
+  /** Chain figures sampled beside memory (height, mempool size, peers...), where the node exposes them. */
+  readChainStats?(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<Record<string, number>>;
 }

@@ -19,6 +19,8 @@ export interface Sample {
   numGC: number;
   goroutines: number;
   rss: number | null;
+  /** Flavor-specific chain figures (height, mempool size, peers), when the flavor samples them. */
+  chain?: Record<string, number>;
 }
 
 export interface SampledNode {
@@ -71,10 +73,11 @@ export class Sampler {
     if (!node.isRunning()) return;
     const signal = AbortSignal.timeout(Math.max(this.intervalMs * 2, 5000));
     try {
-      const [mem, goroutines, rss] = await Promise.all([
+      const [mem, goroutines, rss, chain] = await Promise.all([
         flavor.readMemStats?.(node.endpoints, signal) ?? readMemStatsFromPprof(node.endpoints, signal),
         readGoroutineCount(node.endpoints, signal),
         node.rssBytes(),
+        flavor.readChainStats?.(node.endpoints, signal).catch(() => undefined),
       ]);
       const sample: Sample = {
         node: node.name,
@@ -86,6 +89,7 @@ export class Sampler {
         numGC: mem.NumGC,
         goroutines,
         rss: rss ?? null,
+        ...(chain ? { chain } : {}),
       };
       this.samples.push(sample);
       this.out.write(JSON.stringify(sample) + '\n');

@@ -12,69 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Line, Location, Mapping, Profile as PProfile, Sample, StringTable, ValueType } from 'pprof-format';
 import { diffTop, goroutineGroups, readProfile, top, type FunctionGrowth, type TopTable } from '../../harness/analysis/index.ts';
+import { exact, pprofTop, runPprof, splitMarker, type PprofTable } from '../support/pprof.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'geth');
-
-interface PprofTable {
-  total: number;
-  baseTotal: number;
-  rows: FunctionGrowth[];
-}
-
-function runPprof(args: string[], cwd: string): string {
-  try {
-    return execFileSync('go', ['tool', 'pprof', '-symbolize=none', ...args], {
-      cwd,
-      encoding: 'utf8',
-      timeout: 120_000,
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`go tool pprof ${args.join(' ')} failed: ${e.stderr || e.message}`);
-  }
-}
-
-/** An exact integer as pprof prints it with -unit=B (e.g. 3310550B, -24B) or for counts (e.g. 30). */
-function exact(text: string): number {
-  const m = /^(-?\d+)(B?)$/.exec(text);
-  if (!m) throw new Error(`pprof printed ${JSON.stringify(text)}, not an exact integer; is -unit=B missing?`);
-  return Number(m[1]);
-}
-
-const MARKER = / \((inline|partial-inline)\)$/;
-
-function splitMarker(name: string): { name: string; inline?: 'inline' | 'partial-inline' } {
-  const m = MARKER.exec(name);
-  return m ? { name: name.slice(0, m.index), inline: m[1] as 'inline' | 'partial-inline' } : { name };
-}
-
-/** Runs `go tool pprof -top` with no trimming and parses its table. */
-function pprofTop(cwd: string, opts: { sampleIndex: string; bytes: boolean; cum: boolean; base?: string; file: string }): PprofTable {
-  const args = ['-top', '-nodecount=1000000', '-nodefraction=0', '-edgefraction=0', `-sample_index=${opts.sampleIndex}`];
-  if (opts.bytes) args.push('-unit=B');
-  if (opts.cum) args.push('-cum');
-  if (opts.base) args.push('-diff_base', opts.base);
-  args.push(opts.file);
-  const out = runPprof(args, cwd);
-  const lines = out.split('\n');
-  assert.ok(!lines.some((l) => /^Dropped /.test(l)), `pprof dropped nodes:\n${out}`);
-  const header = lines.findIndex((l) => /^\s+flat\s+flat%\s+sum%\s+cum\s+cum%\s*$/.test(l));
-  const showing = /^Showing nodes accounting for (\S+), \S+ of (\S+) total$/.exec(lines.find((l) => l.startsWith('Showing nodes')) ?? '');
-  assert.ok(header >= 0 && showing, `unexpected pprof output:\n${out}`);
-  const rows: FunctionGrowth[] = [];
-  for (const line of lines.slice(header + 1)) {
-    if (line.trim() === '') continue;
-    const m = /^\s*(\S+)\s+\S+%\s+\S+%\s+(\S+)\s+\S+%\s+(.+)$/.exec(line);
-    assert.ok(m, `unparsable pprof row: ${JSON.stringify(line)}`);
-    const { name, inline } = splitMarker(m[3]);
-    const row: FunctionGrowth = { function: name, flat: exact(m[1]), cum: exact(m[2]) };
-    if (inline) row.inline = inline;
-    rows.push(row);
-  }
-  return { total: exact(showing[1]), baseTotal: exact(showing[2]), rows };
-}
 
 /** `go tool pprof -traces`, grouped by stack of function names (the way goroutineGroups groups). */
 function pprofTraceGroups(cwd: string, file: string): Map<string, number> {

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { runScenario, type RunResult, type ScenarioInput } from 'chainsoak';
 import zombies from '../scenarios/geth-ws-zombies.ts';
 import { bin, cli, processesMatching, repoRoot } from '../helpers.ts';
+import { pprofTop } from '../support/pprof.ts';
 
 const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-e2e-'));
 
@@ -32,6 +33,15 @@ describe('geth end to end', function () {
     assert.ok(node.heap.before.inuseBytes > 1e6 && node.heap.after.inuseBytes > 1e6);
     assert.ok(node.goroutines.before > 10 && node.goroutines.after > 10);
     for (const p of Object.values(node.profiles)) assert.ok(existsSync(path.join(dir, p)), p);
+    // The report's figures are the ones `go tool pprof` prints for the same files.
+    const pprof = pprofTop(dir, { sampleIndex: 'inuse_space', bytes: true, cum: false, base: node.profiles.heapBefore, file: node.profiles.heapAfter });
+    assert.equal(node.heap.after.inuseBytes - node.heap.before.inuseBytes, pprof.total);
+    for (const growth of node.heap.topGrowth) {
+      const row = pprof.rows.find((r) => r.function === growth.function);
+      assert.ok(row, `${growth.function} in pprof's table`);
+      assert.equal(growth.inuseBytes, row.flat, growth.function);
+      assert.equal(growth.cumInuseBytes, row.cum, growth.function);
+    }
     assert.ok(node.pprofCommands.some((c) => c.startsWith('go tool pprof -top')));
     const budgetNames = summary.budgets.map((b) => b.name).sort();
     assert.deepEqual(budgetNames, ['error rate', 'goroutine growth', 'heap in-use growth', 'p95 latency', 'rss growth']);
