@@ -42,3 +42,12 @@ export function processesMatching(...needles: string[]): number[] {
     .map((line) => Number(line.trim().split(/\s+/)[0]))
     .filter((pid) => pid !== process.pid);
 }
+
+/** host:port of every TCP socket the process listens on. */
+export function listeningAddresses(pid: number): string[] {
+  const out = spawnSync('ss', ['-Hltnp'], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .filter((line) => line.includes(`pid=${pid},`))
+    .map((line) => line.trim().split(/\s+/)[3]!);
+}

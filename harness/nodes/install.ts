@@ -301,7 +301,21 @@ export async function ensureBinary(
     opts.onProgress?.(`chainsoak: building ${label} with ${goVer}: go ${args.join(' ')}`);
 
     const started = Date.now();
-    const r = await runGo(args, env, tmp, (line) => opts.onProgress?.(line), opts.signal);
+    let r = await runGo(args, env, tmp, (line) => opts.onProgress?.(line), opts.signal);
+    if (r.code !== 0 && saysVersionMissing(r.lines, recipe, version)) {
+      // `go install m@v` also asks the proxy for the module's version list (retraction checks). Some
+      // mirrors refuse that list for a module whose exact versions they still serve (tendermint here).
+      // If the exact version downloads, install again with the local module cache as a fallback proxy.
+      const download = await runGo(['mod', 'download', '-json', `${recipe.module}@${version}`], env, tmp, () => {}, opts.signal);
+      if (download.code === 0) {
+        const modcache = (await runGo(['env', 'GOMODCACHE'], env, tmp, () => {}, opts.signal)).lines[0];
+        // '|' (not ',') so that a 403 from the proxy also falls through to the local cache.
+        const proxies = (env.GOPROXY || 'https://proxy.golang.org,direct').split(/[,|]/).filter((p) => p && p !== 'direct' && p !== 'off');
+        const fallback = { ...env, GOPROXY: [...proxies, `file://${modcache}/cache/download`].join('|') };
+        opts.onProgress?.(`chainsoak: the proxy refused ${recipe.module}'s version list; building from the downloaded module`);
+        r = await runGo(args, fallback, tmp, (line) => opts.onProgress?.(line), opts.signal);
+      }
+    }
     const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
     if (r.code !== 0) {
       if (saysVersionMissing(r.lines, recipe, version)) {

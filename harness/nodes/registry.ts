@@ -1,5 +1,7 @@
 /** Every node flavor chainsoak knows. Adding a flavor: one file in this folder and one line here. */
 import type { NodeFlavor } from './flavor.ts';
+import { cometbft } from './cometbft.ts';
 import { geth } from './geth.ts';
+import { tendermint } from './tendermint.ts';
 
-export const flavors: ReadonlyMap<string, NodeFlavor> = new Map([geth].map((f) => [f.name, f]));
+export const flavors: ReadonlyMap<string, NodeFlavor> = new Map([geth, cometbft, tendermint].map((f) => [f.name, f]));

@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { jsonRpc } from '../../harness/probes/http.ts';
 import type { ExitInfo } from '../../harness/runtimes/runtime.ts';
+import { listeningAddresses } from '../helpers.ts';
 import { startTestGeth, type TestGeth } from '../support/geth.ts';
 
 const blockNumber = (g: TestGeth, timeoutMs = 2000) => jsonRpc<string>(g.node.endpoints.http!, 'eth_blockNumber', [], timeoutMs);
 
-function listeningAddresses(pid: number): string[] {
-  const out = execFileSync('ss', ['-Hltnp'], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(`pid=${pid},`))
-    .map((line) => line.trim().split(/\s+/)[3]!);
-}
 
 describe('process runtime (real geth)', function () {
   this.timeout(300_000);
