@@ -17,7 +17,8 @@ import { SigningKey, Transaction, computeAddress, getAddress, id, keccak256, toU
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
-import { ErrorSample, LatencyHistogram, Pacer, sleep, startCpuMeter } from './stats.ts';
+import { pacedLoop } from './paced-loop.ts';
+import { ErrorSample, LatencyHistogram, sleep } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 export interface GethTxFloodOptions {
@@ -320,50 +321,26 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       if (ctx.signal.aborted) local.abort();
       const signal = local.signal;
-      const limit = frags.length;
-      const pacer = new Pacer(rate, { maxBurst: Math.max(1, Math.ceil(rate / 2)) });
-      const cpu = startCpuMeter();
-      const inflight = new Set<Promise<void>>();
-      const perNode: string[][] = clients.map(() => []);
-      const t0 = performance.now();
-      const end = t0 + durationMs;
-      pacer.start(t0);
-      let nextTick = t0;
-
-      while (!signal.aborted && cursor < limit) {
-        const now = performance.now();
-        if (now >= end) break;
-        if (now - nextTick > tickMs) lateTicks++;
-        let due = Math.min(pacer.due(now), limit - cursor);
-        const room = maxInFlight - inFlight;
-        if (room <= 0) due = 0;
-        else due = Math.min(due, room * batchSize);
-        if (due > 0) {
-          // Group this tick's txs by node, in send order, then cut into batches.
-          for (let i = cursor; i < cursor + due; i++) perNode[clients.length === 1 ? 0 : nodeOf(i)].push(frags[i]);
-          cursor += due;
-          pacer.take(due);
-          for (let n = 0; n < clients.length; n++) {
-            const list = perNode[n];
-            for (let k = 0; k < list.length; k += batchSize) {
-              const p = send(clients[n], list.length <= batchSize ? list : list.slice(k, k + batchSize), signal);
-              inflight.add(p);
-              void p.finally(() => inflight.delete(p));
-            }
-            perNode[n] = [];
-          }
-        }
-        nextTick += tickMs;
-        const wait = nextTick - performance.now();
-        if (wait > 0) await sleep(Math.min(wait, end - performance.now()), signal);
-        else nextTick = performance.now();
-      }
-      // Drain: every request has its own timeout, so this is bounded by requestTimeoutMs.
-      await Promise.all([...inflight]);
+      const loop = await pacedLoop({
+        rate,
+        tickMs,
+        from: cursor,
+        limit: frags.length,
+        durationMs,
+        batchSize,
+        lanes: clients.length,
+        laneOf: nodeOf,
+        maxInFlight,
+        inFlight: () => inFlight,
+        signal,
+        send: (lane, items) => send(clients[lane], items.map((i) => frags[i]), signal),
+      });
       ctx.signal.removeEventListener('abort', onAbort);
-      windowMs = performance.now() - t0;
-      skipped = pacer.skipped;
-      cpuMs = cpu().totalMs;
+      cursor = loop.cursor;
+      windowMs = loop.windowMs;
+      skipped = loop.skipped;
+      lateTicks = loop.lateTicks;
+      cpuMs = loop.cpuMs;
       ctx.log(`geth-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(windowMs / 1000).toFixed(1)} s`);
 
       // Inclusion, bounded (skipped on abort: release() checks once instead).

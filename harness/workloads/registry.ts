@@ -3,6 +3,7 @@
  * Adding a workload: one file in this folder and one entry here.
  */
 import { z } from 'zod';
+import { cometTxFlood } from './comet-tx-flood.ts';
 import { gethTxFlood } from './geth-tx-flood.ts';
 import { gethWsZombies } from './geth-ws-zombies.ts';
 import type { Workload } from './workload.ts';
@@ -25,11 +26,26 @@ export const workloadSchemas = {
     clients: positiveInt.max(5_000),
     subscription: z.enum(['newHeads', 'logs', 'newPendingTransactions']).default('newHeads'),
   }),
+  /** kvstore `key=value` txs broadcast to CometBFT/Tendermint nodes at a target rate (async, sync or commit). */
+  'comet-tx-flood': z.strictObject({
+    kind: z.literal('comet-tx-flood'),
+    rate: z.number().positive().max(100_000),
+    // Txs are built on the fly (nothing pre-signed), so the bound only limits the run.
+    maxTxs: positiveInt.max(100_000_000),
+    mode: z.enum(['async', 'sync', 'commit']).default('sync'),
+    keys: z.enum(['unique', 'reused']).default('unique'),
+    reusedKeys: positiveInt.max(10_000_000).default(100),
+    valueBytes: positiveInt.max(1_000_000).default(32),
+    transport: z.enum(['cosmjs', 'cosmjs-http', 'raw']).optional(),
+    batch: positiveInt.max(1_000).optional(),
+    maxInFlight: positiveInt.max(1_000).optional(),
+  }),
 } as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', [
   workloadSchemas['geth-tx-flood'],
   workloadSchemas['geth-ws-zombies'],
+  workloadSchemas['comet-tx-flood'],
 ]);
 
 export type WorkloadDecl = z.input<typeof workloadSchema>;
@@ -41,5 +57,7 @@ export function createWorkload(decl: ParsedWorkload): Workload {
       return gethTxFlood(decl);
     case 'geth-ws-zombies':
       return gethWsZombies(decl);
+    case 'comet-tx-flood':
+      return cometTxFlood(decl);
   }
 }
