@@ -38,7 +38,7 @@ import type { RpcClient } from '@cosmjs/tendermint-rpc';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
 import { pacedLoop } from './paced-loop.ts';
-import { ErrorSample, LatencyHistogram, sleep } from './stats.ts';
+import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 export type CometBroadcastMode = 'async' | 'sync' | 'commit';
@@ -227,7 +227,6 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   let clients: NodeClient[] = [];
   /** The node behind each client, to skip nodes a fault has taken down. */
   let targets: RunningNode[] = [];
-  let control: Comet38Client | undefined;
   let keyTag = '';
   let valueTag = '';
   let salt = '';
@@ -383,9 +382,11 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
     });
   }
 
+  // status and blockchain go through raw JSON-RPC: their shapes differ across versions (cosmjs's
+  // Comet38 decoder rejects Tendermint v0.34's status), while the fields read here exist in all of them.
   async function latestHeight(signal?: AbortSignal): Promise<number> {
-    const status = await withSignal(control!.status(), signal);
-    return status.syncInfo.latestBlockHeight;
+    const status = await controlRaw!.call<{ sync_info: { latest_block_height: string } }>('status', {}, signal);
+    return Number(status.sync_info.latest_block_height);
   }
 
   /** Txs of this run per height, for heights (startHeight, countedTo]. */
@@ -401,13 +402,15 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
     let from = (countedTo ?? startHeight) + 1;
     while (from <= top && performance.now() < deadline) {
       const to = Math.min(top, from + 19);
-      const res = await withSignal(control!.blockchain(from, to), signal);
+      type Metas = { block_metas: Array<{ header: { height: string }; num_txs: string }> };
+      const res = await controlRaw!.call<Metas>('blockchain', { minHeight: String(from), maxHeight: String(to) }, signal);
       const withTxs: number[] = [];
       const seen = new Set<number>();
-      for (const meta of res.blockMetas) {
-        seen.add(meta.header.height);
-        if (meta.numTxs > 0) withTxs.push(meta.header.height);
-        else ours.set(meta.header.height, 0);
+      for (const meta of res.block_metas) {
+        const height = Number(meta.header.height);
+        seen.add(height);
+        if (Number(meta.num_txs) > 0) withTxs.push(height);
+        else ours.set(height, 0);
       }
       for (let h = from; h <= to; h++) if (!seen.has(h)) throw new Error(`no header for height ${h}`);
       for (let k = 0; k < withTxs.length; k += 10) {
@@ -468,7 +471,6 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         const comet = Comet38Client.create(batchClient);
         return { url, comet, close: () => comet.disconnect() };
       });
-      control = Comet38Client.create(new HttpClient(clients[0].url, 10_000));
       controlRaw = new JsonRpcHttpClient(clients[0].url, { timeoutMs: 10_000, maxSockets: 2 });
       const height = await latestHeight(ctx.signal);
       salt = `${height.toString(36)}-${(++instances).toString(36)}`;
@@ -550,7 +552,6 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         }
       }
       for (const c of clients) c.close();
-      control?.disconnect();
       controlRaw?.close();
     },
 
@@ -584,17 +585,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       } else if (inBlocks !== undefined) {
         extra.committed = inBlocks;
       }
-      return {
-        kind: 'comet-tx-flood',
-        sent,
-        accepted,
-        failed,
-        achievedRate: windowMs > 0 ? Math.round((accepted / (windowMs / 1000)) * 10) / 10 : 0,
-        durationMs: Math.round(windowMs),
-        latency: hist.summary(),
-        errors: errors.list(),
-        extra,
-      };
+      return windowStats('comet-tx-flood', { sent, accepted, failed, windowMs, hist, errors, extra });
     },
   };
 }

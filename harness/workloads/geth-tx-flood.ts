@@ -18,7 +18,7 @@ import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
 import { pacedLoop } from './paced-loop.ts';
-import { ErrorSample, LatencyHistogram, sleep } from './stats.ts';
+import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 export interface GethTxFloodOptions {
@@ -389,17 +389,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         cpuMsPer1kAccepted: accepted ? Math.round((cpuMs / accepted) * 1000 * 10) / 10 : 0,
       };
       if (included !== undefined) extra.included = included;
-      return {
-        kind: 'geth-tx-flood',
-        sent,
-        accepted,
-        failed,
-        achievedRate: windowMs > 0 ? Math.round((accepted / (windowMs / 1000)) * 10) / 10 : 0,
-        durationMs: Math.round(windowMs),
-        latency: hist.summary(),
-        errors: errors.list(),
-        extra,
-      };
+      return windowStats('geth-tx-flood', { sent, accepted, failed, windowMs, hist, errors, extra });
     },
   };
 }

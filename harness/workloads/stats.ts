@@ -3,7 +3,7 @@
  * histogram (no per-sample arrays), a rate pacer for tick-driven generators, a distinct-error sampler,
  * an abortable sleep and a CPU meter.
  */
-import type { LatencySummary } from './workload.ts';
+import type { LatencySummary, WorkloadStats } from './workload.ts';
 
 export interface HistogramOptions {
   /** Smallest resolved latency; everything below lands in one underflow bucket. Default 0.01 ms. */
@@ -276,5 +276,23 @@ export function startCpuMeter(): () => CpuReading {
   return () => {
     const d = process.cpuUsage(start);
     return { userMs: d.user / 1000, systemMs: d.system / 1000, totalMs: (d.user + d.system) / 1000 };
+  };
+}
+
+/** The WorkloadStats every counting workload reports, from its counters over the measured window. */
+export function windowStats(
+  kind: string,
+  c: { sent: number; accepted: number; failed: number; windowMs: number; hist: LatencyHistogram; errors: ErrorSample; extra: Record<string, number | string> },
+): WorkloadStats {
+  return {
+    kind,
+    sent: c.sent,
+    accepted: c.accepted,
+    failed: c.failed,
+    achievedRate: c.windowMs > 0 ? Math.round((c.accepted / (c.windowMs / 1000)) * 10) / 10 : 0,
+    durationMs: Math.round(c.windowMs),
+    latency: c.hist.summary(),
+    errors: c.errors.list(),
+    extra: c.extra,
   };
 }

@@ -1,0 +1,69 @@
+// End to end against real CometBFT / Tendermint networks through the same runtime, probes and reports as geth.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runScenario, type RunResult, type ScenarioInput } from 'chainsoak';
+import kvstoreControl from '../scenarios/comet-kvstore-control.ts';
+import { processesMatching, repoRoot } from '../helpers.ts';
+
+const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-comet-'));
+const explain = (r: RunResult) => JSON.stringify({ error: r.error, budgets: r.budgets.filter((b) => !b.pass), workloads: r.workloads });
+
+function singleFlood(node: string, seconds = 20): ScenarioInput {
+  return {
+    name: `single-${node.replace(/[@.]/g, '-')}`,
+    nodes: [{ name: 'node', node, options: { app: 'persistent_kvstore', blockTime: '300ms' } }],
+    warmup: '5s',
+    phases: [{ name: 'flood', duration: seconds * 1000, workloads: [{ kind: 'comet-tx-flood', rate: 100, maxTxs: 10_000, mode: 'sync' }] }],
+    cooldown: '3s',
+    budgets: { errorRate: 0, goroutineGrowth: 20 },
+  };
+}
+
+describe('CometBFT and Tendermint end to end', function () {
+  this.timeout(20 * 60_000);
+
+  it('the 4-validator scenario with a validator killed and restarted passes; every validator has its own diff', async () => {
+    const result = await runScenario(path.join(repoRoot, 'scenarios/comet-4val-kill.ts'), { reportsDir, durationMs: 45_000 });
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.deepEqual(result.events.filter((e) => e.kind === 'fault').map((e) => e.detail), ['kill val3', 'restart val3']);
+    assert.deepEqual(result.nodes.map((n) => n.name), ['val0', 'val1', 'val2', 'val3']);
+    for (const node of result.nodes) {
+      assert.equal(node.flavor, 'cometbft');
+      assert.ok(node.heap.before.inuseBytes > 0 && node.goroutines.before > 0, node.name);
+    }
+    assert.equal(result.nodes.find((n) => n.name === 'val3')?.disrupted, true);
+    assert.ok(result.budgets.filter((b) => b.node === 'val3').every((b) => b.skipped));
+    assert.ok(result.budgets.filter((b) => ['val0', 'val1', 'val2'].includes(b.node)).every((b) => !b.skipped));
+    const flood = result.workloads[0]!;
+    assert.ok(Number(flood.extra?.committed) > 1000, `committed ${flood.extra?.committed}`);
+    assert.deepEqual(processesMatching(result.reportDir), []);
+  });
+
+  it('catches the in-memory kvstore under a unique-key flood, with the app store frames on top', async () => {
+    const result = await runScenario(kvstoreControl, { reportsDir });
+    assert.equal(result.exitCode, 1, explain(result));
+    const top = result.nodes[0]!.heap.topGrowth.slice(0, 8).map((g) => g.function);
+    assert.ok(top.some((f) => /kvstore|cometbft-db|MemDB|btree/i.test(f)), `app store frames in ${top.join(', ')}`);
+  });
+
+  it('the same flood with reused keys passes', async () => {
+    const reused: ScenarioInput = {
+      ...kvstoreControl,
+      name: 'comet-kvstore-reused',
+      phases: kvstoreControl.phases.map((p) => ({ ...p, workloads: (p.workloads ?? []).map((w) => ({ ...w, keys: 'reused' as const })) })),
+    };
+    const result = await runScenario(reused, { reportsDir });
+    assert.equal(result.exitCode, 0, explain(result));
+  });
+
+  for (const node of ['tendermint@v0.34.24', 'cometbft@v1.0.1']) {
+    it(`a ${node} node runs the single-node flood end to end`, async () => {
+      const result = await runScenario(singleFlood(node), { reportsDir });
+      assert.equal(result.exitCode, 0, explain(result));
+      assert.equal(result.nodes[0]!.version, node.split('@')[1]);
+      assert.ok(result.workloads[0]!.accepted > 1000);
+    });
+  }
+});
