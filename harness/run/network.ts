@@ -29,7 +29,7 @@ export interface Network {
 }
 
 /** The scenario's node specs with a --node override applied (it replaces nodes of its flavor). */
-export function resolveSpecs(scenario: Scenario, nodeOverride?: string): Array<{ name: string; spec: NodeSpec; options: Record<string, unknown>; readyTimeout: number }> {
+export function resolveSpecs(scenario: Scenario, nodeOverride?: string): Array<{ name: string; spec: NodeSpec; options: Record<string, unknown>; readyTimeout: number; startBy: 'setup' | 'fault' }> {
   const override = nodeOverride ? parseNodeSpec(nodeOverride, flavors) : undefined;
   const specs = scenario.nodes.flatMap((decl) => {
     const own = parseNodeSpec(decl.node, flavors);
@@ -39,6 +39,7 @@ export function resolveSpecs(scenario: Scenario, nodeOverride?: string): Array<{
       spec,
       options: decl.options,
       readyTimeout: decl.readyTimeout,
+      startBy: decl.start,
     }));
   });
   if (override && !specs.some((s) => s.spec === override)) {
@@ -83,17 +84,12 @@ export async function startNetwork(run: RunContext, network: Network): Promise<v
   }
   for (const entry of specs) {
     run.throwIfAborted();
-    const { name, spec, readyTimeout } = entry;
+    const { name, spec, readyTimeout, startBy } = entry;
     const { binary, home, plan } = prepared.get(entry)!;
-    const node = await network.runtime.start({
-      name,
-      binary,
-      plan,
-      logDir: home,
-      isReady: (endpoints, signal) => spec.flavor.isReady(endpoints, signal),
-      readyTimeoutMs: readyTimeout,
-    });
-    run.event('node-started', `${name} ${spec.flavor.name} ${spec.version} pid ${node.pid() ?? '?'}`);
+    const launch = { name, binary, plan, logDir: home, isReady: spec.flavor.isReady.bind(spec.flavor), readyTimeoutMs: readyTimeout };
+    // A node started by a fault (a late joiner) exists from setup on, so faults and workloads can name it.
+    const node = startBy === 'fault' ? network.runtime.create(launch) : await network.runtime.start(launch);
+    run.event(startBy === 'fault' ? 'node-prepared' : 'node-started', `${name} ${spec.flavor.name} ${spec.version}${node.pid() ? ` pid ${node.pid()}` : ''}`);
     node.onExit((info) => {
       if (info.expected) return;
       run.abort(new InfraError(`${name} (${spec.flavor.name} ${spec.version}) died during the run (${describeExit(info)}); log: ${node.logPath}`, { detail: node.logTail() }));

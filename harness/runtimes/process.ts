@@ -180,9 +180,14 @@ export class ProcessRuntime implements NodeRuntime {
   private readonly nodes: ProcessNode[] = [];
 
   async start(launch: NodeLaunch): Promise<RunningNode> {
+    const node = this.create(launch);
+    await node.restart();
+    return node;
+  }
+
+  create(launch: NodeLaunch): RunningNode {
     const node = new ProcessNode(launch);
     this.nodes.push(node);
-    await node.spawnAndWait();
     return node;
   }
 

@@ -47,6 +47,8 @@ export interface RunningNode {
 export interface NodeRuntime {
   readonly kind: 'process' | 'container' | 'external';
   start(launch: NodeLaunch): Promise<RunningNode>;
+  /** A node that exists but is not started: a `start` fault (restart()) brings it up later. */
+  create(launch: NodeLaunch): RunningNode;
   /** Stop every node this runtime started. Idempotent; safe to call from signal handlers. */
   shutdown(): Promise<void>;
 }

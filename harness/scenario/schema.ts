@@ -29,6 +29,8 @@ const nodeDecl = z.strictObject({
   options: z.record(z.string(), z.unknown()).default({}),
   /** How long the node may take to answer after start. */
   readyTimeout: duration.default(60_000),
+  /** 'setup' (default) starts the node with the network; 'fault' leaves it down until a `start` fault. */
+  start: z.enum(['setup', 'fault']).default('setup'),
 });
 
 const phase = z.strictObject({

@@ -1,6 +1,7 @@
 // End to end against real CometBFT / Tendermint networks through the same runtime, probes and reports as geth.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runScenario, type RunResult, type ScenarioInput } from 'chainsoak';
@@ -56,6 +57,48 @@ describe('CometBFT and Tendermint end to end', function () {
     };
     const result = await runScenario(reused, { reportsDir });
     assert.equal(result.exitCode, 0, explain(result));
+  });
+
+  it('a full node joins late through a start fault, syncs, and is sampled; chain figures reach the samples', async () => {
+    const scenario: ScenarioInput = {
+      name: 'comet-late-joiner',
+      nodes: [
+        { name: 'val', node: 'cometbft', options: { blockTime: '200ms' } },
+        { name: 'full', node: 'cometbft', options: { role: 'full', blockTime: '200ms' }, start: 'fault' },
+      ],
+      warmup: '3s',
+      phases: [{ name: 'join', duration: '15s', workloads: [{ kind: 'comet-tx-flood', rate: 50, maxTxs: 5_000 }], faults: [{ at: '3s', action: 'start', node: 'full' }] }],
+      cooldown: '2s',
+      budgets: { goroutineGrowth: 50 },
+    };
+    const result = await runScenario(scenario, { reportsDir });
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.deepEqual(result.events.filter((e) => e.kind === 'fault').map((e) => e.detail), ['start full']);
+    const samples = readFileSync(path.join(result.reportDir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const full = samples.filter((x) => x.node === 'full');
+    const val = samples.filter((x) => x.node === 'val');
+    assert.ok(full.length > 0 && full.every((x) => x.t > result.events.find((e) => e.kind === 'fault')!.t), 'the full node is sampled once it runs');
+    const lastVal = val.at(-1)!.chain!.height;
+    assert.ok(full.at(-1)!.chain!.height >= lastVal - 5, `full node synced: ${full.at(-1)!.chain!.height} vs ${lastVal}`);
+    assert.equal(full.at(-1)!.chain!.peers, 1);
+    assert.ok(result.budgets.filter((b) => b.node === 'full').every((b) => b.skipped));
+    assert.ok(result.budgets.filter((b) => b.node === 'val').every((b) => !b.skipped && b.pass));
+  });
+
+  it('a validator that dies on its own is exit 3 with its log tail', async () => {
+    const run = runScenario(singleFlood('cometbft', 60), { reportsDir });
+    let pid: number | undefined;
+    for (let i = 0; i < 600 && !pid; i++) {
+      await sleep(100);
+      pid = processesMatching(reportsDir, 'single-cometbft', 'start --home').at(0);
+    }
+    assert.ok(pid, 'cometbft started');
+    await sleep(3000);
+    process.kill(pid, 'SIGKILL');
+    const result = await run;
+    assert.equal(result.exitCode, 3, explain(result));
+    assert.match(result.error!.message, /node \(cometbft v[\d.]+\) died during the run/);
+    assert.ok((result.error!.detail ?? '').length > 0);
   });
 
   for (const node of ['tendermint@v0.34.24', 'cometbft@v1.0.1']) {
