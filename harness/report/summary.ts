@@ -28,6 +28,8 @@ export interface NodeReport {
   profiles: { heapBefore: string; heapAfter: string; goroutineBefore: string; goroutineAfter: string };
   pprofCommands: string[];
   log: string;
+  /** With `afterRelease`: the node after the workloads let go of what they held (clients, subscriptions). */
+  released?: { goroutines: number; inuseBytes: number; rssBytes: number | null };
   /** A scenario fault hit this node between the snapshots: its diff is shown but not judged. */
   disrupted: boolean;
 }
@@ -49,6 +51,8 @@ export interface RunSummary {
   workloads: Array<WorkloadStats & { phase: string }>;
   budgets: BudgetResult[];
   events: RunEvent[];
+  /** The planned timeline (seeded decisions): equal for equal scenario and seed. */
+  timeline: string[];
   /** JSON lines of runtime samples, relative to the report folder. */
   samples: string;
 }

@@ -35,6 +35,11 @@ export class RunContext {
   readonly startedAt = Date.now();
   readonly dir: string;
   readonly events: RunEvent[] = [];
+  /**
+   * What the run decided in advance, in order (faults with their drawn times and nodes, workload draws):
+   * the part of the timeline that depends only on the scenario and its seed, so two runs can be compared.
+   */
+  readonly timeline: string[] = [];
   readonly controller = new AbortController();
   phase = 'setup';
 
@@ -65,6 +70,10 @@ export class RunContext {
   event(kind: string, detail?: string): void {
     this.events.push({ t: Date.now() - this.startedAt, kind, ...(detail ? { detail } : {}) });
     this.options.view?.log(`${kind}${detail ? ': ' + detail : ''}`);
+  }
+
+  plan(kind: string, detail: string): void {
+    this.timeline.push(`${kind} ${detail}`);
   }
 
   enterPhase(name: string, durationMs: number): void {

@@ -4,7 +4,7 @@
  * released only after the final snapshot, so whatever they hold (open subscriptions, zombie clients)
  * is still held when the 'after' profiles are taken.
  */
-import { runFaults, type DisruptedNodes, type Fault } from '../faults/timeline.ts';
+import { planFaults, runFaults, type DisruptedNodes, type Fault } from '../faults/timeline.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { createWorkload } from '../workloads/registry.ts';
 import type { Workload, WorkloadContext, WorkloadStats } from '../workloads/workload.ts';
@@ -38,7 +38,9 @@ export async function preparePhases(run: RunContext, network: Network): Promise<
       run.event('workload-prepared', `${phase.name}/${workload.kind}`);
     }
     const scale = durations[i]! / phase.duration; // --duration stretches fault times with their phase
-    planned.push({ name: phase.name, durationMs: durations[i]!, workloads, faults: phase.faults.map((f) => ({ ...f, at: Math.round(f.at * scale) })) });
+    const faults = planFaults(phase.faults, run.scenario.seed, phase.name, scale);
+    for (const f of faults) run.plan('fault', `${phase.name}+${f.at}ms ${f.action} ${f.node}`);
+    planned.push({ name: phase.name, durationMs: durations[i]!, workloads, faults });
   }
   return planned;
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { checkBudgets } from '../analysis/budgets.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
-import { ProfileError } from '../analysis/index.ts';
+import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
 import { takeSnapshot, type Snapshot } from '../probes/snapshot.ts';
@@ -47,10 +47,13 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     run.enterPhase('cooldown', scenario.cooldown);
     await run.wait(scenario.cooldown);
     const after = await snapshotAll(run, network, 'after');
+    // Optionally: release what the workloads hold, let it settle, and look again. Growth that goes away
+    // here was held by the clients; growth that stays is the node's own.
+    const released = scenario.afterRelease === undefined ? [] : await releaseAndSnapshot(run, network, phases, scenario.afterRelease);
 
     // A node without both snapshots (down at one of them) has no diff; one a fault hit is not judged.
     const analyzed = network.members.flatMap((m, i) => (before[i] && after[i] ? [analyzeNode(run, m, before[i], after[i], disrupted.has(m.node.name))] : []));
-    nodes = analyzed.map((a) => a.report);
+    nodes = analyzed.map((a) => withReleased(a.report, released[network.members.findIndex((m) => m.node.name === a.report.name)]));
     const unmeasured = network.members.map((m) => m.node.name).filter((name) => !nodes.some((n) => n.name === name));
     const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured]);
     const verdict: Verdict = budgets.every((b) => b.pass) ? 'pass' : 'fail';
@@ -71,6 +74,22 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
 }
 
 /** Snapshot every running node; a node that a fault left down gets none (null). */
+async function releaseAndSnapshot(run: RunContext, network: Network, phases: PlannedPhase[], settleMs: number): Promise<Array<Snapshot | null>> {
+  await releaseWorkloads(phases);
+  run.enterPhase('released', settleMs);
+  await run.wait(settleMs);
+  return snapshotAll(run, network, 'released');
+}
+
+function withReleased(report: NodeReport, snapshot: Snapshot | null | undefined): NodeReport {
+  if (!snapshot) return report;
+  const heap = heapTotals(readProfile(snapshot.heapProfile));
+  return {
+    ...report,
+    released: { goroutines: goroutineTotal(readProfile(snapshot.goroutineProfile)), inuseBytes: heap.inuseBytes, rssBytes: snapshot.rssBytes },
+  };
+}
+
 async function snapshotAll(run: RunContext, network: Network, label: string): Promise<Array<Snapshot | null>> {
   run.event('snapshot', label);
   return Promise.all(
@@ -117,6 +136,7 @@ function makeSummary(
     workloads: workloadStats(result.phases),
     budgets: result.budgets,
     events: run.events,
+    timeline: run.timeline,
     samples: 'samples.jsonl',
   };
 }

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { faultNodes, latestAt } from '../faults/timeline.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
 import { workloadSchemas } from '../workloads/registry.ts';
@@ -76,8 +77,10 @@ export function validateScenario(input: unknown, label: string, fallbackName = '
     if (phase.workloads.length === 0 && phase.faults.length === 0) throw new UsageError(`${label}: phases[${p}]: needs workloads or faults`);
     phase.faults.forEach((fault, f) => {
       const field = `${label}: phases[${p}].faults[${f}]`;
-      if (!nodeNames.has(fault.node)) throw new UsageError(`${field}.node: no node named "${fault.node}" (nodes: ${[...nodeNames].join(', ')})`);
-      if (fault.at > phase.duration) throw new UsageError(`${field}.at: ${fault.at} ms is after the end of the phase (${phase.duration} ms)`);
+      for (const node of faultNodes(fault)) {
+        if (!nodeNames.has(node)) throw new UsageError(`${field}.node: no node named "${node}" (nodes: ${[...nodeNames].join(', ')})`);
+      }
+      if (latestAt(fault) > phase.duration) throw new UsageError(`${field}.at: ${latestAt(fault)} ms is after the end of the phase (${phase.duration} ms)`);
     });
   });
   if (scenario.budgets && Object.keys(scenario.budgets).length === 0) {

@@ -69,6 +69,8 @@ export const scenarioSchema = z.strictObject({
   warmup: duration.default(15_000),
   phases: z.array(phase).min(1),
   cooldown: duration.default(5_000),
+  /** Release the workloads' clients after the final snapshot, wait this long, and snapshot again. */
+  afterRelease: duration.optional(),
   sampleInterval: duration.default(2_000),
   budgets,
   /** Goroutine stacks to leave out of the goroutine diff (regular expressions on frame names). */
