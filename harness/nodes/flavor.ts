@@ -30,6 +30,15 @@ export interface NodeEndpoints {
 /** What the runtime needs to start a node: the flavor turned options and ports into a command line. */
 export interface LaunchPlan {
   args: string[];
+  /** The program to run when it is not the spec's binary (CometBFT's e2e app node for `snapshotInterval`). */
+  binary?: string;
+  /**
+   * Called by the runtime before every start of the node (setup, a `start`/`restart` fault, a workload's
+   * restart()): settings that must come from the running network at that moment (a state-sync trust point).
+   */
+  beforeStart?(signal: AbortSignal): Promise<void>;
+  /** Blocks between the app's state snapshots, where the node takes them (for pre-snapshot samples). */
+  snapshotInterval?: number;
   env?: Record<string, string>;
   endpoints: NodeEndpoints;
 }
@@ -67,6 +76,8 @@ export interface NodeFlavor {
   isReady(endpoints: NodeEndpoints, signal: AbortSignal): Promise<boolean>;
   /** A cheaper MemStats source than pprof's heap?debug=1, where the node has one. */
   readMemStats?(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<MemStats>;
+  /** Call onBlock with each new block's height until the connection or the signal ends. */
+  watchBlocks?(endpoints: NodeEndpoints, onBlock: (height: number) => void, signal: AbortSignal): Promise<void>;
   /** Chain figures sampled beside memory (height, mempool size, peers...), where the node exposes them. */
   readChainStats?(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<Record<string, number>>;
 }

@@ -21,17 +21,34 @@ export interface Sample {
   rss: number | null;
   /** Flavor-specific chain figures (height, mempool size, peers), when the flavor samples them. */
   chain?: Record<string, number>;
+  /** What fired the sample: the fixed interval, a block commit, the block before a snapshot, a new peer peak. */
+  trigger: SampleTrigger;
 }
+
+export type SampleTrigger = 'interval' | 'block' | 'pre-snapshot' | 'peer-peak';
+/** Moments a scenario can ask samples at, besides the fixed interval. */
+export const eventTriggers = ['block', 'pre-snapshot', 'peer-peak'] as const;
+export type EventTrigger = (typeof eventTriggers)[number];
+
+/** Block-triggered samples are at least this far apart per node, so fast chains cannot flood the node. */
+const MIN_BLOCK_SAMPLE_SPACING_MS = 250;
 
 export interface SampledNode {
   node: RunningNode;
   flavor: NodeFlavor;
+  /** Blocks between the node's app snapshots, when it takes them. */
+  snapshotInterval?: number;
 }
 
 export class Sampler {
   readonly samples: Sample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight = false;
+  private readonly busy = new Set<string>();
+  private readonly lastBlockSample = new Map<string, number>();
+  private readonly peakPeers = new Map<string, number>();
+  private readonly watchers = new AbortController();
+  private readonly watching: Array<Promise<void>> = [];
   private readonly out: WriteStream;
 
   constructor(
@@ -41,6 +58,7 @@ export class Sampler {
     file: string,
     /** The run's current phase, stamped on each sample. */
     private readonly currentPhase: () => string,
+    private readonly triggers: ReadonlySet<EventTrigger> = new Set(),
   ) {
     this.out = createWriteStream(file, { flags: 'a' });
   }
@@ -52,6 +70,33 @@ export class Sampler {
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     void this.tick();
+    if (this.triggers.has('block') || this.triggers.has('pre-snapshot')) {
+      for (const n of this.nodes) if (n.flavor.watchBlocks) this.watching.push(this.watchBlocks(n));
+    }
+  }
+
+  /** Follow the node's new blocks for the whole run, reconnecting after restarts. */
+  private async watchBlocks(n: SampledNode): Promise<void> {
+    const signal = this.watchers.signal;
+    while (!signal.aborted) {
+      if (n.node.isRunning()) {
+        await n.flavor.watchBlocks!(n.node.endpoints, (height) => this.onBlock(n, height), signal).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  private onBlock(n: SampledNode, height: number): void {
+    // The app snapshots when it commits a height divisible by the interval: the block before is the moment.
+    if (this.triggers.has('pre-snapshot') && n.snapshotInterval && (height + 1) % n.snapshotInterval === 0) {
+      void this.sampleOne(n, 'pre-snapshot');
+      return;
+    }
+    if (!this.triggers.has('block')) return;
+    const now = Date.now();
+    if (now - (this.lastBlockSample.get(n.node.name) ?? 0) < MIN_BLOCK_SAMPLE_SPACING_MS) return;
+    this.lastBlockSample.set(n.node.name, now);
+    void this.sampleOne(n, 'block');
   }
 
   latest(node: string): Sample | undefined {
@@ -63,14 +108,16 @@ export class Sampler {
     if (this.inFlight) return;
     this.inFlight = true;
     try {
-      await Promise.all(this.nodes.map((n) => this.sampleOne(n)));
+      await Promise.all(this.nodes.map((n) => this.sampleOne(n, 'interval')));
     } finally {
       this.inFlight = false;
     }
   }
 
-  private async sampleOne({ node, flavor }: SampledNode): Promise<void> {
-    if (!node.isRunning()) return;
+  private async sampleOne({ node, flavor }: SampledNode, trigger: SampleTrigger): Promise<void> {
+    // One sample per node at a time: an event sample that lands during another is dropped, not queued.
+    if (!node.isRunning() || this.busy.has(node.name)) return;
+    this.busy.add(node.name);
     const signal = AbortSignal.timeout(Math.max(this.intervalMs * 2, 5000));
     try {
       const [mem, goroutines, rss, chain] = await Promise.all([
@@ -90,17 +137,28 @@ export class Sampler {
         goroutines,
         rss: rss ?? null,
         ...(chain ? { chain } : {}),
+        trigger,
       };
+      const peers = chain?.peers;
+      if (peers !== undefined && this.triggers.has('peer-peak')) {
+        const peak = this.peakPeers.get(node.name);
+        if (peak !== undefined && peers > peak) sample.trigger = 'peer-peak';
+        if (peak === undefined || peers > peak) this.peakPeers.set(node.name, peers);
+      }
       this.samples.push(sample);
       this.out.write(JSON.stringify(sample) + '\n');
     } catch {
       // A paused or restarting node misses samples; the gap in the series shows it.
+    } finally {
+      this.busy.delete(node.name);
     }
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    while (this.inFlight) await new Promise((r) => setTimeout(r, 20));
+    this.watchers.abort();
+    await Promise.all(this.watching);
+    while (this.inFlight || this.busy.size > 0) await new Promise((r) => setTimeout(r, 20));
     await new Promise<void>((resolve) => this.out.end(resolve));
   }
 }

@@ -21,6 +21,8 @@ export interface NetworkMember {
   version: string;
   binary: string;
   home: string;
+  /** Blocks between app snapshots, where the flavor's plan says the node takes them. */
+  snapshotInterval?: number;
 }
 
 export interface Network {
@@ -94,7 +96,7 @@ export async function startNetwork(run: RunContext, network: Network): Promise<v
       if (info.expected) return;
       run.abort(new InfraError(`${name} (${spec.flavor.name} ${spec.version}) died during the run (${describeExit(info)}); log: ${node.logPath}`, { detail: node.logTail() }));
     });
-    network.members.push({ node, flavor: spec.flavor, version: spec.version, binary, home });
+    network.members.push({ node, flavor: spec.flavor, version: spec.version, binary, home, ...(plan.snapshotInterval ? { snapshotInterval: plan.snapshotInterval } : {}) });
   }
 }
 

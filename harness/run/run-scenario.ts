@@ -26,14 +26,14 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const run = new RunContext(scenario, options);
   const network = newNetwork();
-  const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'), () => run.phase);
+  const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'), () => run.phase, new Set(scenario.sampleOn));
   let phases: PlannedPhase[] = [];
   const disrupted: DisruptedNodes = new Set();
   let nodes: NodeReport[] = [];
   let summary: RunSummary;
   try {
     await startNetwork(run, network);
-    sampler.watch(network.members.map((m) => ({ node: m.node, flavor: m.flavor })));
+    sampler.watch(network.members.map((m) => ({ node: m.node, flavor: m.flavor, ...(m.snapshotInterval ? { snapshotInterval: m.snapshotInterval } : {}) })));
     options.view?.watch(sampler, network.members.map((m) => m.node.name));
     sampler.start();
     phases = await preparePhases(run, network);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { faultSchema } from '../faults/timeline.ts';
+import { eventTriggers } from '../probes/sampler.ts';
 import { workloadSchema } from '../workloads/registry.ts';
 import { parseDuration, parseSize, type Duration, type Size } from './units.ts';
 
@@ -72,6 +73,9 @@ export const scenarioSchema = z.strictObject({
   /** Release the workloads' clients after the final snapshot, wait this long, and snapshot again. */
   afterRelease: duration.optional(),
   sampleInterval: duration.default(2_000),
+  /** Also sample right after each block ('block', at most every 250 ms per node), on the block before an
+   * app snapshot ('pre-snapshot'), and when a node reaches a new peak of peers ('peer-peak'). */
+  sampleOn: z.array(z.enum(eventTriggers)).default([]),
   budgets,
   /** Goroutine stacks to leave out of the goroutine diff (regular expressions on frame names). */
   goroutineIgnore: z.array(z.string()).default([]),
