@@ -14,9 +14,11 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { InfraError, UsageError } from '../errors.ts';
 import { fetchBytes } from '../probes/http.ts';
+import { cometNewBlock, watchBlocks } from '../probes/block-watch.ts';
 import { readChainFigures, readMemStatsFromPrometheus } from '../probes/prometheus.ts';
 import { parseDuration } from '../scenario/units.ts';
 import type { GoBuildRecipe, LaunchPlan, NodeEndpoints, NodeFlavor, PrepareContext } from './flavor.ts';
+import { ensureBinary } from './install.ts';
 import { compareSemver, isSemverTag } from './node-spec.ts';
 
 const execFileP = promisify(execFile);
@@ -95,11 +97,28 @@ export const familyOptions = z.strictObject({
   /**
    * The ABCI application compiled into the binary. 'kvstore' keeps its state in memory and grows with
    * every unique key by design (a positive control); 'persistent_kvstore' stores it in goleveldb; 'e2e' is
-   * the end-to-end test app (persists state, takes a state-sync snapshot every 100 blocks).
+   * the end-to-end test app (persists state, takes a state-sync snapshot every 100 blocks, or every
+   * `snapshotInterval` blocks).
    */
   app: z.enum(['kvstore', 'persistent_kvstore', 'e2e']).default('persistent_kvstore'),
   /** 'validator' holds voting power in the genesis; 'full' follows the chain without voting. */
   role: z.enum(['validator', 'full']).default('validator'),
+  /**
+   * app 'e2e' only: take a state-sync snapshot every this many blocks. The app built into `<bin> start
+   * --proxy_app e2e` hard-codes 100 (test/e2e/app DefaultConfig, every version), so with this option the
+   * node runs the e2e app's own node program instead (`<module>/test/e2e/node` at the same version, built
+   * into the cache as `<flavor>-e2e-node`): the same CometBFT node code with the same app in process,
+   * configured by an app TOML (`config/e2e-app.toml`, `snapshot_interval`). `extraArgs` do not apply then.
+   */
+  snapshotInterval: z.number().int().positive().max(1_000_000).optional(),
+  /**
+   * role 'full', app 'e2e' only: join by state sync. `statesync.enable`, `discovery_time` 5s (the least
+   * CometBFT allows), and at every start of the node (before the process is spawned) a trust point from a
+   * running node of the network: `rpc_servers` = two running nodes' RPC (the same one twice when only one
+   * is up), `trust_height` = its latest height, `trust_hash` = that block's hash. State sync only happens
+   * on an empty data dir (CometBFT skips it when it has state): the comet-state-sync workload wipes it.
+   */
+  stateSync: z.boolean().optional(),
   /** Milliseconds (or '500ms', '1s') to wait after a commit before the next height: `consensus.timeout_commit`. 0 = go on as soon as every precommit is in. */
   blockTime: durationMs.default(300),
   /**
@@ -239,9 +258,9 @@ export async function nodeIdOf(home: string): Promise<string> {
  */
 const minHeight = new WeakMap<NodeEndpoints, number>();
 
-interface StatusResult {
+export interface StatusResult {
   node_info?: { id?: string; network?: string; moniker?: string };
-  sync_info?: { latest_block_height?: string; catching_up?: boolean };
+  sync_info?: { latest_block_height?: string; earliest_block_height?: string; catching_up?: boolean };
 }
 
 /** GET /status of a node's RPC (JSON-RPC over HTTP GET; the result, unwrapped). */
@@ -283,6 +302,10 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
       return readMemStatsFromPrometheus(endpoints, signal);
     },
 
+    watchBlocks(endpoints, onBlock, signal) {
+      return watchBlocks(endpoints.ws!, cometNewBlock, onBlock, signal);
+    },
+
     async readChainStats(endpoints, signal) {
       const { latestBlockHeight, mempoolSize, peers } = await readChainFigures(endpoints, signal);
       return { height: latestBlockHeight, mempoolSize, peers };
@@ -297,6 +320,7 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
   const app = opts[0]!.app;
   opts.forEach((o, i) => {
     if (o.app !== app) throw new UsageError(`${data.name} nodes of one scenario form one chain and need one app: ${nodes[0]!.name} has '${app}', ${nodes[i]!.name} has '${o.app}'`);
+    checkSnapshotOptions(data, nodes[i]!.name, o);
   });
   const validators = nodes.flatMap((_, i) => (opts[i]!.role === 'validator' ? [i] : []));
   const fulls = nodes.flatMap((_, i) => (opts[i]!.role === 'full' ? [i] : []));
@@ -329,6 +353,7 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
       await mkdir(home, { recursive: true });
       if ((await readdir(home)).length > 0) throw new InfraError(`${nodes[i]!.name}: home ${home} is not empty`);
       await cp(from, home, { recursive: true });
+      if (app === 'e2e') await setGenesisAppVersion(home, E2E_APP_VERSION);
       ids.push(await nodeIdOf(home));
     }
 
@@ -350,6 +375,9 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
       const traits = traitsFor(data.versions, versions[i]);
       const peers = nodes.flatMap((other, j) => (j === i ? [] : [`${ids[j]}@127.0.0.1:${other.ports.p2p}`])).join(',');
       const settings = nodeSettings({ name, ports, opts: o, traits, peers });
+      // A placeholder trust point: CometBFT refuses to start with it ("trusted_height is required"), so a
+      // start that skipped beforeStart fails loudly instead of block-syncing.
+      if (o.stateSync) Object.assign(settings, { 'statesync.enable': true, 'statesync.rpc_servers': '', 'statesync.trust_height': 0, 'statesync.trust_hash': '', 'statesync.discovery_time': '5s' });
       const configPath = path.join(home, 'config', 'config.toml');
       const original = await readFile(configPath, 'utf8');
       const what = `${name}: ${data.name} ${versions[i] ?? '(unknown version)'} config.toml`;
@@ -364,7 +392,35 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
         prometheus: `http://127.0.0.1:${ports.prometheus}/metrics`,
       };
       minHeight.set(endpoints, i >= quorumAt ? 1 : 0);
-      plans.push({ args: ['start', '--home', home, ...o.extraArgs], endpoints });
+      const plan: LaunchPlan = { args: ['start', '--home', home, ...o.extraArgs], endpoints };
+      const info: FamilyNodeInfo = { name, home, role: o.role, app: o.app };
+      if (o.app === 'e2e') plan.snapshotInterval = info.snapshotInterval = o.snapshotInterval ?? E2E_BUILTIN_SNAPSHOT_INTERVAL;
+      if (o.snapshotInterval !== undefined) {
+        const version = versions[i];
+        if (version === undefined || !isSemverTag(version)) {
+          throw new UsageError(`${name}: snapshotInterval runs ${data.build.module}/${E2E_NODE_RECIPE.cmdPath} at the binary's version, and \`${nodes[i]!.binary} version\` names none`);
+        }
+        plan.binary = await e2eNodeBinary(data, version);
+        const appToml = path.join(home, 'config', 'e2e-app.toml');
+        await writeFile(appToml, await e2eAppToml(home, o.snapshotInterval));
+        plan.args = [appToml];
+        // The e2e node reads config.toml from $CMTHOME/config (Tendermint's from $TMHOME).
+        plan.env = { CMTHOME: home, TMHOME: home };
+      }
+      if (o.stateSync) {
+        // Trust sources: every other node that is not a state-sync joiner itself, validators first.
+        const sources = nodes
+          .flatMap((other, j) => (j === i || opts[j]!.stateSync ? [] : [{ rpc: `http://127.0.0.1:${other.ports.rpc}`, validator: opts[j]!.role === 'validator' }]))
+          .sort((a, b) => Number(b.validator) - Number(a.validator))
+          .map((x) => x.rpc);
+        const joiner: StateSyncJoiner = { sources };
+        info.stateSync = joiner;
+        plan.beforeStart = async (signal) => {
+          joiner.trust = await setTrustPoint(configPath, sources, signal);
+        };
+      }
+      familyNodes.set(endpoints, info);
+      plans.push(plan);
     }
     return plans;
   } finally {
@@ -402,4 +458,200 @@ function nodeSettings(args: { name: string; ports: Record<string, number>; opts:
   if (traits.skipTimeoutCommit === 'skip-flag') settings['consensus.skip_timeout_commit'] = opts.blockTime === 0;
   for (const key of traits.disabledListeners) settings[key] = '';
   return settings;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Snapshots and state-sync joiners
+
+/** The snapshot interval of the e2e app that `<bin> start --proxy_app e2e` runs (test/e2e/app DefaultConfig). */
+export const E2E_BUILTIN_SNAPSHOT_INTERVAL = 100;
+
+/** The e2e app's own node program (CometBFT's e2e tests run it): CometBFT with the app in process, configurable. */
+const E2E_NODE_RECIPE = { cmdPath: 'test/e2e/node', binary: 'node' } as const;
+
+/** The app's log line for each snapshot it takes (`app.go` Commit; the app logs to stdout whatever log_level says). */
+export const SNAPSHOT_TAKEN_RE = /created state sync snapshot\s+height=(\d+)/g;
+/** CometBFT's log line when a state-sync snapshot has been restored (statesync/syncer.go). */
+export const SNAPSHOT_RESTORED_RE = /Snapshot restored\s+.*?height=(\d+)/g;
+
+/** What a joiner's beforeStart took from the running network. */
+export interface TrustPoint {
+  height: number;
+  /** Header hash at `height`, upper-case hex as CometBFT prints it. */
+  hash: string;
+  /** The two RPC servers written to `statesync.rpc_servers` (one server twice when only one was up). */
+  rpcServers: [string, string];
+  at: number;
+}
+
+export interface StateSyncJoiner {
+  /** RPC URLs of the nodes a trust point may come from, in preference order (validators first). */
+  readonly sources: readonly string[];
+  /** The trust point of the latest start. */
+  trust?: TrustPoint;
+}
+
+/** What the family knows of a node it prepared, keyed by the plan's endpoints (RunningNode.endpoints). */
+export interface FamilyNodeInfo {
+  name: string;
+  home: string;
+  role: 'validator' | 'full';
+  app: ParsedOptions['app'];
+  /** Blocks between the app's snapshots (app 'e2e' only). */
+  snapshotInterval?: number;
+  stateSync?: StateSyncJoiner;
+}
+
+const familyNodes = new WeakMap<NodeEndpoints, FamilyNodeInfo>();
+
+/** The app version the e2e app reports in Info (test/e2e/app: appVersion = 1). */
+const E2E_APP_VERSION = 1;
+
+/**
+ * Set `consensus_params.version.app` (Tendermint v0.34: `app_version`) in a node's genesis.json. The e2e
+ * app answers Info with app version 1 while `testnet` writes 0; block headers carry the genesis value, and
+ * a state-sync restore compares the two and fails ("app version mismatch. Expected: 0, got: 1").
+ * CometBFT's own e2e runner sets 1 the same way. Every node gets the same edit, so the genesis stays one.
+ */
+async function setGenesisAppVersion(home: string, appVersion: number): Promise<void> {
+  const file = path.join(home, 'config', 'genesis.json');
+  const genesis = JSON.parse(await readFile(file, 'utf8')) as { consensus_params?: { version?: Record<string, unknown> } };
+  const params = genesis.consensus_params;
+  if (!params) throw new InfraError(`${file}: no consensus_params`);
+  const version = (params.version ??= {});
+  const key = 'app_version' in version ? 'app_version' : 'app';
+  version[key] = String(appVersion);
+  await writeFile(file, JSON.stringify(genesis, null, 2) + '\n');
+}
+
+/** The family's record of a node (home, role, snapshot interval, state-sync joiner), or undefined for other nodes. */
+export function familyNodeInfo(endpoints: NodeEndpoints): FamilyNodeInfo | undefined {
+  return familyNodes.get(endpoints);
+}
+
+function checkSnapshotOptions(data: TendermintFamilyData, name: string, o: ParsedOptions): void {
+  if (o.snapshotInterval !== undefined && o.app !== 'e2e') {
+    throw new UsageError(`${name}: snapshotInterval needs app 'e2e' (the only built-in app that takes state-sync snapshots), not '${o.app}'`);
+  }
+  if (o.snapshotInterval !== undefined && o.extraArgs.length > 0) {
+    throw new UsageError(`${name}: extraArgs are flags of \`${data.build.binary} start\`, which a node with snapshotInterval does not run (it runs the e2e app's node program)`);
+  }
+  if (o.stateSync && o.role !== 'full') throw new UsageError(`${name}: stateSync needs role 'full' (a validator of the genesis cannot join late)`);
+  if (o.stateSync && o.app !== 'e2e') throw new UsageError(`${name}: stateSync needs app 'e2e' (the only built-in app that serves snapshots), not '${o.app}'`);
+}
+
+const e2eBuilds = new Map<string, Promise<string>>();
+
+/** The e2e node program of the flavor's module at `version`, built into the cache on first use. */
+function e2eNodeBinary(data: TendermintFamilyData, version: string): Promise<string> {
+  const key = `${data.name}@${version}`;
+  let built = e2eBuilds.get(key);
+  if (!built) {
+    built = ensureBinary(`${data.name}-e2e-node`, { module: data.build.module, ...E2E_NODE_RECIPE }, version);
+    built.catch(() => e2eBuilds.delete(key));
+    e2eBuilds.set(key, built);
+  }
+  return built;
+}
+
+/** The e2e node's app config: the app in process (`builtin`), state in `<home>/data` like `--proxy_app e2e`. */
+async function e2eAppToml(home: string, snapshotInterval: number): Promise<string> {
+  const genesis = JSON.parse(await readFile(path.join(home, 'config', 'genesis.json'), 'utf8')) as { chain_id?: string };
+  if (!genesis.chain_id) throw new InfraError(`${home}/config/genesis.json has no chain_id`);
+  return [
+    '# written by chainsoak: the e2e app node (test/e2e/node) with its app in process',
+    `chain_id = ${tomlLiteral(genesis.chain_id)}`,
+    'protocol = "builtin"',
+    `dir = ${tomlLiteral(path.join(home, 'data'))}`,
+    'persist_interval = 1',
+    `snapshot_interval = ${snapshotInterval}`,
+    '',
+  ].join('\n');
+}
+
+async function rpcResult<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const body = JSON.parse((await fetchBytes(url, 5_000, signal)).toString('utf8')) as { result?: T; error?: { message?: string; data?: string } };
+  if (body.error || body.result === undefined) throw new Error(`${url}: ${body.error?.message ?? 'no result'} ${body.error?.data ?? ''}`.trim());
+  return body.result;
+}
+
+/**
+ * Take a trust point from the running network and write it to a joiner's config.toml: the first source
+ * that answers /status at height >= 1 gives its latest height and that header's hash (`/commit`); the
+ * first two that answer become `rpc_servers`. Retries every 500 ms until `signal` aborts.
+ */
+export async function setTrustPoint(configPath: string, sources: readonly string[], signal: AbortSignal): Promise<TrustPoint> {
+  let last = sources.length === 0 ? 'the network has no node to trust' : 'no answer yet';
+  while (!signal.aborted) {
+    const up: Array<{ rpc: string; height: number }> = [];
+    for (const rpc of sources) {
+      if (up.length === 2) break;
+      try {
+        const height = Number((await rpcStatus(rpc, signal)).sync_info?.latest_block_height ?? 0);
+        if (height >= 1) up.push({ rpc, height });
+        else last = `${rpc} is at height ${height}`;
+      } catch (error) {
+        last = `${rpc}: ${(error as Error).message}`;
+      }
+    }
+    if (up.length > 0) {
+      const { rpc, height } = up[0]!;
+      try {
+        const commit = await rpcResult<{ signed_header?: { commit?: { block_id?: { hash?: string } } } }>(`${rpc}/commit?height=${height}`, signal);
+        const hash = commit.signed_header?.commit?.block_id?.hash;
+        if (!hash || !/^[0-9A-Fa-f]{64}$/.test(hash)) throw new Error(`${rpc}/commit?height=${height}: no block hash`);
+        const rpcServers: [string, string] = [rpc, up[1]?.rpc ?? rpc];
+        const text = await readFile(configPath, 'utf8');
+        await writeFile(
+          configPath,
+          setTomlKeys(text, { 'statesync.rpc_servers': rpcServers.join(','), 'statesync.trust_height': height, 'statesync.trust_hash': hash.toUpperCase() }, configPath),
+        );
+        return { height, hash: hash.toUpperCase(), rpcServers, at: Date.now() };
+      } catch (error) {
+        last = (error as Error).message;
+      }
+    }
+    await delay(500, signal);
+  }
+  throw new Error(`no state-sync trust point: ${last}`);
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Empty a stopped node's data dir (block store, state, evidence, tx index, WAL, the app's state and
+ * snapshots) so its next start begins at height 0 — the condition for state sync. priv_validator_state.json
+ * stays: the node refuses to start without it. Returns the entries removed.
+ */
+export async function wipeNodeData(home: string): Promise<string[]> {
+  const dir = path.join(home, 'data');
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  const removed = entries.filter((e) => e !== 'priv_validator_state.json');
+  for (const entry of removed) await rm(path.join(dir, entry), { recursive: true, force: true });
+  return removed;
+}
+
+/** Heights of the snapshots the e2e app holds now (`<home>/data/snapshots/metadata.json`; it keeps the last 10). */
+export async function readAppSnapshots(home: string): Promise<number[]> {
+  try {
+    const list = JSON.parse(await readFile(path.join(home, 'data', 'snapshots', 'metadata.json'), 'utf8')) as Array<{ height?: number | string }> | null;
+    return (list ?? []).map((s) => Number(s.height)).filter((h) => Number.isFinite(h));
+  } catch {
+    return [];
+  }
+}
+
+/** Heights in every match of a /g regex with one height group (SNAPSHOT_TAKEN_RE, SNAPSHOT_RESTORED_RE) in `text`. */
+export function logHeights(text: string, re: RegExp): number[] {
+  return [...text.matchAll(new RegExp(re.source, 'g'))].map((m) => Number(m[1]));
 }

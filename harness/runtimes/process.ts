@@ -53,7 +53,15 @@ class ProcessNode implements RunningNode {
   }
 
   async spawnAndWait(): Promise<void> {
-    const { binary, plan, readyTimeoutMs } = this.launch;
+    const { plan, readyTimeoutMs } = this.launch;
+    const binary = plan.binary ?? this.launch.binary;
+    if (plan.beforeStart) {
+      try {
+        await plan.beforeStart(AbortSignal.timeout(readyTimeoutMs));
+      } catch (error) {
+        throw new InfraError(`${this.name}: cannot prepare the start: ${(error as Error).message}`);
+      }
+    }
     const logFd = openSync(this.logPath, 'a');
     let child: ChildProcess;
     try {

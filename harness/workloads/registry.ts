@@ -3,7 +3,9 @@
  * Adding a workload: one file in this folder and one entry here.
  */
 import { z } from 'zod';
+import { cometStateSync, cometStateSyncSchema } from './comet-state-sync.ts';
 import { cometTxFlood } from './comet-tx-flood.ts';
+import { gethStateIteration, gethStateIterationSchema } from './geth-state-iteration.ts';
 import { gethTxFlood } from './geth-tx-flood.ts';
 import { gethWsZombies } from './geth-ws-zombies.ts';
 import type { Workload } from './workload.ts';
@@ -40,12 +42,18 @@ export const workloadSchemas = {
     batch: positiveInt.max(1_000).optional(),
     maxInFlight: positiveInt.max(1_000).optional(),
   }),
+  /** Fresh nodes joining through state sync again and again (CometBFT e2e app snapshots). */
+  'comet-state-sync': cometStateSyncSchema,
+  /** debug_accountRange / debug_dumpBlock / debug_traceBlockByNumber at a rate, under load. */
+  'geth-state-iteration': gethStateIterationSchema,
 } as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', [
   workloadSchemas['geth-tx-flood'],
   workloadSchemas['geth-ws-zombies'],
   workloadSchemas['comet-tx-flood'],
+  workloadSchemas['comet-state-sync'],
+  workloadSchemas['geth-state-iteration'],
 ]);
 
 export type WorkloadDecl = z.input<typeof workloadSchema>;
@@ -57,6 +65,10 @@ export function createWorkload(decl: ParsedWorkload): Workload {
       return gethTxFlood(decl);
     case 'geth-ws-zombies':
       return gethWsZombies(decl);
+    case 'comet-state-sync':
+      return cometStateSync(decl);
+    case 'geth-state-iteration':
+      return gethStateIteration(decl);
     case 'comet-tx-flood':
       return cometTxFlood(decl);
   }

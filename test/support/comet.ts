@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cometbft } from '../../harness/nodes/cometbft.ts';
-import type { NodeFlavor, PrepareContext } from '../../harness/nodes/flavor.ts';
+import type { NodeEndpoints, NodeFlavor, PrepareContext } from '../../harness/nodes/flavor.ts';
 import { ensureBinary } from '../../harness/nodes/install.ts';
 import { rpcStatus, type TendermintFamilyOptions } from '../../harness/nodes/tendermint-family.ts';
 import { tendermint } from '../../harness/nodes/tendermint.ts';
@@ -43,6 +43,8 @@ export interface TestCometNetwork {
 export interface TestCometNode {
   name?: string;
   options?: TendermintFamilyOptions;
+  /** 'fault': prepared but not started (a late joiner); restart() brings it up. Default 'setup'. */
+  start?: 'setup' | 'fault';
 }
 
 /**
@@ -76,20 +78,19 @@ export async function startTestCometNetwork(
     }
     const plans = await flavor.prepareNetwork!(contexts);
     for (const [i, ctx] of contexts.entries()) {
-      nodes.push(
-        await runtime.start({
-          name: ctx.name,
-          binary,
-          plan: plans[i]!,
-          logDir: path.join(dir, ctx.name),
-          isReady: (endpoints, signal) => flavor.isReady(endpoints, signal),
-          readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
-        }),
-      );
+      const launch = {
+        name: ctx.name,
+        binary,
+        plan: plans[i]!,
+        logDir: path.join(dir, ctx.name),
+        isReady: (endpoints: NodeEndpoints, signal: AbortSignal) => flavor.isReady(endpoints, signal),
+        readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
+      };
+      nodes.push(members[i]!.start === 'fault' ? runtime.create(launch) : await runtime.start(launch));
     }
     return { nodes, homes: contexts.map((c) => c.home), dir, stop };
   } catch (error) {
-    await runtime.shutdown();
+    await stop();
     throw error;
   }
 }
