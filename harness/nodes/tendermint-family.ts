@@ -16,10 +16,10 @@ import { InfraError, UsageError } from '../errors.ts';
 import { fetchBytes } from '../probes/http.ts';
 import { cometNewBlock, watchBlocks } from '../probes/block-watch.ts';
 import { readChainFigures, readMemStatsFromPrometheus } from '../probes/prometheus.ts';
-import { parseDuration } from '../scenario/units.ts';
 import type { GoBuildRecipe, LaunchPlan, NodeEndpoints, NodeFlavor, PrepareContext } from './flavor.ts';
 import { ensureBinary } from './install.ts';
 import { compareSemver, isSemverTag } from './node-spec.ts';
+import { durationMs } from '../scenario/fields.ts';
 
 const execFileP = promisify(execFile);
 
@@ -82,16 +82,6 @@ const tomlScalar = z.union([z.string(), z.number().finite(), z.boolean()]);
 const tomlValue = z.union([tomlScalar, z.array(tomlScalar)]);
 export type TomlValue = z.infer<typeof tomlValue>;
 
-const durationMs = z
-  .union([z.number().int().min(0), z.string()])
-  .transform((v, ctx) => {
-    const ms = parseDuration(v);
-    if (ms === undefined || ms < 0) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (e.g. 300, '500ms', '2s')` });
-      return z.NEVER;
-    }
-    return ms;
-  });
 
 export const familyOptions = z.strictObject({
   /**
@@ -119,8 +109,13 @@ export const familyOptions = z.strictObject({
    * on an empty data dir (CometBFT skips it when it has state): the comet-state-sync workload wipes it.
    */
   stateSync: z.boolean().optional(),
+  /**
+   * 'mesh' (default): the node and every other node list each other as persistent peers. 'none': nobody
+   * lists it and it lists nobody, so only an explicit dial (dial_peers, a peer-churn workload) connects it.
+   */
+  peering: z.enum(['mesh', 'none']).default('mesh'),
   /** Milliseconds (or '500ms', '1s') to wait after a commit before the next height: `consensus.timeout_commit`. 0 = go on as soon as every precommit is in. */
-  blockTime: durationMs.default(300),
+  blockTime: durationMs().default(300),
   /**
    * config.toml keys (`section.key`, top-level keys bare: `moniker`, `mempool.size`, `p2p.send_rate`,
    * `storage.pruning.interval`) set after everything else, so a production config can be reproduced.
@@ -373,7 +368,10 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
       const { name, home, ports } = nodes[i]!;
       const o = opts[i]!;
       const traits = traitsFor(data.versions, versions[i]);
-      const peers = nodes.flatMap((other, j) => (j === i ? [] : [`${ids[j]}@127.0.0.1:${other.ports.p2p}`])).join(',');
+      const peers =
+        o.peering === 'none'
+          ? ''
+          : nodes.flatMap((other, j) => (j === i || opts[j]!.peering === 'none' ? [] : [`${ids[j]}@127.0.0.1:${other.ports.p2p}`])).join(',');
       const settings = nodeSettings({ name, ports, opts: o, traits, peers });
       // A placeholder trust point: CometBFT refuses to start with it ("trusted_height is required"), so a
       // start that skipped beforeStart fails loudly instead of block-syncing.

@@ -25,7 +25,7 @@ export function phaseDurations(scenario: Scenario, totalMs?: number): number[] {
   return declared.map((d) => Math.round((d / sum) * totalMs));
 }
 
-export async function preparePhases(run: RunContext, network: Network): Promise<PlannedPhase[]> {
+export async function preparePhases(run: RunContext, network: Network, disrupted: DisruptedNodes): Promise<PlannedPhase[]> {
   const durations = phaseDurations(run.scenario, run.options.durationMs);
   const planned: PlannedPhase[] = [];
   let index = 0;
@@ -34,7 +34,7 @@ export async function preparePhases(run: RunContext, network: Network): Promise<
     for (const decl of phase.workloads) {
       const workload = createWorkload(decl);
       workloads.push(workload);
-      await workload.prepare({ ...workloadContext(run, network, index++), plannedDurationMs: durations[i]! });
+      await workload.prepare({ ...workloadContext(run, network, index++, disrupted), plannedDurationMs: durations[i]! });
       run.event('workload-prepared', `${phase.name}/${workload.kind}`);
     }
     const scale = durations[i]! / phase.duration; // --duration stretches fault times with their phase
@@ -53,7 +53,7 @@ export async function runPhases(run: RunContext, network: Network, phases: Plann
     const started = Date.now();
     const nodes = network.members.map((m) => m.node);
     await Promise.all([
-      ...phase.workloads.map((w) => w.run(workloadContext(run, network, index++), phase.durationMs)),
+      ...phase.workloads.map((w) => w.run(workloadContext(run, network, index++, disrupted), phase.durationMs)),
       runFaults(run, nodes, phase.faults, disrupted),
     ]);
     // A workload that ends early (count bound) leaves the node idle for the rest of the phase.
@@ -70,8 +70,12 @@ export function workloadStats(phases: PlannedPhase[]): Array<WorkloadStats & { p
   return phases.flatMap((p) => p.workloads.map((w) => ({ phase: p.name, ...w.stats() })));
 }
 
-function workloadContext(run: RunContext, network: Network, index: number): WorkloadContext {
+function workloadContext(run: RunContext, network: Network, index: number, disrupted: DisruptedNodes): WorkloadContext {
   return {
+    disrupted: (node) => {
+      if (!disrupted.has(node)) run.event('workload-disrupted', node);
+      disrupted.add(node);
+    },
     nodes: network.members.map((m) => m.node),
     // Each workload gets its own stream of randomness, all derived from the scenario seed.
     seed: run.scenario.seed * 1000 + index,

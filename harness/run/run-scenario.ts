@@ -36,7 +36,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     sampler.watch(network.members.map((m) => ({ node: m.node, flavor: m.flavor, ...(m.snapshotInterval ? { snapshotInterval: m.snapshotInterval } : {}) })));
     options.view?.watch(sampler, network.members.map((m) => m.node.name));
     sampler.start();
-    phases = await preparePhases(run, network);
+    phases = await preparePhases(run, network, disrupted);
 
     run.enterPhase('warmup', scenario.warmup);
     await run.wait(scenario.warmup);

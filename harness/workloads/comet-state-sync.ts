@@ -38,29 +38,21 @@ import {
   type StateSyncJoiner,
 } from '../nodes/tendermint-family.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
-import { parseDuration } from '../scenario/units.ts';
 import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
+import { durationMs } from '../scenario/fields.ts';
 
-const durationMs = z.union([z.number().int().min(0), z.string()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (e.g. 2000, '2s')` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 export const cometStateSyncSchema = z.strictObject({
   kind: z.literal('comet-state-sync'),
   /** How many joins (each: wipe, start, state-sync, stop). */
   joins: z.number().int().positive().max(1_000),
   /** Pause between one join's stop and the next one's start: milliseconds or '5s'. */
-  intervalMs: durationMs.default(0),
+  intervalMs: durationMs().default(0),
   /** The joiner to use (a node with stateSync: true); default every such node, in turn. */
   node: z.string().min(1).optional(),
   /** Bound on one join, from restart() to caught up: milliseconds or '2m'. */
-  syncTimeoutMs: durationMs.default(120_000),
+  syncTimeoutMs: durationMs().default(120_000),
 });
 
 export type CometStateSyncOptions = z.output<typeof cometStateSyncSchema>;
@@ -108,6 +100,7 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
   /** One join; resolves with the restored snapshot height, throws why it was not a state sync. */
   async function join(j: Joiner, ctx: WorkloadContext): Promise<number> {
     const { node } = j;
+    ctx.disrupted?.(node.name);
     if (node.isRunning()) await node.stop();
     await wipeNodeData(j.home);
     const logOffset = await fileSize(node.logPath);

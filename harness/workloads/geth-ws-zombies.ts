@@ -7,14 +7,14 @@
  * returns, through the 'after' profiles, until release() destroys them abruptly (no close handshake).
  * run() returns after holdMs (default: the whole durationMs), or at once on abort.
  *
- * Bounded: never more than `clients` connections, at most `concurrency` connecting at once, and each
- * connect + subscribe has a timeout.
+ * Bounded: never more than `clients` connections, at most `concurrency` connecting at once, and the
+ * connect and the subscribe answer each have a timeout. The websocket client is ws-streams' StreamClient.
  */
 import { setMaxListeners } from 'node:events';
-import WebSocket from 'ws';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { ErrorSample, LatencyHistogram, sleep } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
+import { ethProtocol, openSubscribed, type StreamClient } from './ws-streams.ts';
 
 export type ZombieSubscription = 'newHeads' | 'logs' | 'newPendingTransactions';
 
@@ -24,60 +24,17 @@ export interface GethWsZombiesOptions {
   subscription?: ZombieSubscription;
   /** How long run() waits after opening before it returns (zombies stay open until release()). Default: durationMs. */
   holdMs?: number;
-  /** Bound on connect + subscribe for one client. Default 10,000 ms. */
+  /** Bound on the connect, and on the subscribe answer, of one client. Default 10,000 ms. */
   connectTimeoutMs?: number;
   /** Connections being opened at the same time. Default 32. */
   concurrency?: number;
 }
 
-function subscribeParams(sub: ZombieSubscription): unknown[] {
-  return sub === 'logs' ? ['logs', {}] : [sub];
-}
-
-/** Opens one socket, subscribes, and pauses it once the subscription id comes back. */
-function openZombie(url: string, sub: ZombieSubscription, timeoutMs: number, signal: AbortSignal): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, maxPayload: 16 * 1024 * 1024 });
-    let settled = false;
-    const fail = (err: Error) => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      ws.terminate();
-      reject(err);
-    };
-    const onAbort = () => fail(new Error('aborted'));
-    const timer = setTimeout(() => fail(new Error(`connect + subscribe timed out after ${timeoutMs} ms`)), timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      ws.removeListener('message', onMessage);
-    };
-    const onMessage = (data: WebSocket.RawData) => {
-      let msg: { id?: unknown; result?: unknown; error?: { message?: string } };
-      try {
-        msg = JSON.parse(data.toString());
-      } catch {
-        return;
-      }
-      if (msg.id !== 1) return;
-      if (typeof msg.result === 'string') {
-        settled = true;
-        cleanup();
-        ws.pause(); // stop reading: from now on geth's writes back up into the socket buffers
-        resolve(ws);
-      } else {
-        fail(new Error(`eth_subscribe: ${msg.error?.message ?? 'no subscription id'}`));
-      }
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    ws.on('message', onMessage);
-    ws.on('error', (err) => fail(err));
-    ws.on('close', (code) => fail(new Error(`closed before subscribing (code ${code})`)));
-    ws.on('open', () => {
-      ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_subscribe', params: subscribeParams(sub) }));
-    });
-  });
+/** Opens one socket, subscribes (ws-streams' eth adapter), and stops reading once the subscription id comes back. */
+async function openZombie(url: string, sub: ZombieSubscription, timeoutMs: number, signal: AbortSignal): Promise<{ client: StreamClient; latencyMs: number }> {
+  const { client, latencyMs } = await openSubscribed(url, ethProtocol, sub, { timeoutMs, signal });
+  client.stopReading(); // from now on geth's writes back up into the socket buffers
+  return { client, latencyMs };
 }
 
 export function gethWsZombies(opts: GethWsZombiesOptions): Workload {
@@ -87,7 +44,7 @@ export function gethWsZombies(opts: GethWsZombiesOptions): Workload {
   const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 32));
   if (!(clients >= 1)) throw new Error(`geth-ws-zombies: clients must be >= 1, got ${opts.clients}`);
 
-  let zombies: WebSocket[] = [];
+  let zombies: StreamClient[] = [];
   let attempted = 0;
   let confirmed = 0;
   let failed = 0;
@@ -119,14 +76,14 @@ export function gethWsZombies(opts: GethWsZombiesOptions): Workload {
         while (next < clients && !ctx.signal.aborted) {
           const i = next++;
           attempted++;
-          const t = performance.now();
           try {
-            const ws = await openZombie(urls[i % urls.length], subscription, connectTimeoutMs, local.signal);
-            hist.record(performance.now() - t);
+            const { client, latencyMs } = await openZombie(urls[i % urls.length], subscription, connectTimeoutMs, local.signal);
+            hist.record(latencyMs);
             confirmed++;
-            zombies.push(ws);
-            ws.on('error', () => {}); // a paused socket rarely reports anything; never crash on it
-            ws.once('close', () => closedEarly++);
+            zombies.push(client);
+            client.onClosed(() => {
+              if (zombies.includes(client)) closedEarly++;
+            });
           } catch (err) {
             failed++;
             errors.add(err instanceof Error ? err.message : String(err));
@@ -148,10 +105,7 @@ export function gethWsZombies(opts: GethWsZombiesOptions): Workload {
     async release(): Promise<void> {
       const held = zombies;
       zombies = [];
-      for (const ws of held) {
-        ws.removeAllListeners('close');
-        ws.terminate(); // abrupt: destroy the TCP socket, no close frame
-      }
+      for (const client of held) client.destroy(); // abrupt: destroy the TCP socket, no close frame
     },
 
     progress(): WorkloadProgress {

@@ -3,8 +3,11 @@
  * Adding a workload: one file in this folder and one entry here.
  */
 import { z } from 'zod';
+import { cometPeerChurn, cometPeerChurnSchema } from './comet-peer-churn.ts';
 import { cometStateSync, cometStateSyncSchema } from './comet-state-sync.ts';
 import { cometTxFlood } from './comet-tx-flood.ts';
+import { gethPeerChurn, gethPeerChurnSchema } from './geth-peer-churn.ts';
+import { wsStreams, wsStreamsSchema } from './ws-streams.ts';
 import { gethStateIteration, gethStateIterationSchema } from './geth-state-iteration.ts';
 import { gethTxFlood } from './geth-tx-flood.ts';
 import { gethWsZombies } from './geth-ws-zombies.ts';
@@ -46,6 +49,12 @@ export const workloadSchemas = {
   'comet-state-sync': cometStateSyncSchema,
   /** debug_accountRange / debug_dumpBlock / debug_traceBlockByNumber at a rate, under load. */
   'geth-state-iteration': gethStateIterationSchema,
+  /** admin_addPeer / admin_removePeer cycles between geth p2p nodes (network: 'p2p'). */
+  'geth-peer-churn': gethPeerChurnSchema,
+  /** dial_peers (unsafe RPC, loopback) to a target node, then dropping it by stopping it, in cycles. */
+  'comet-peer-churn': cometPeerChurnSchema,
+  /** Websocket subscriptions (geth eth_subscribe, CometBFT subscribe) opened and ended every way clients end them. */
+  'ws-streams': wsStreamsSchema,
 } as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', [
@@ -54,6 +63,9 @@ export const workloadSchema = z.discriminatedUnion('kind', [
   workloadSchemas['comet-tx-flood'],
   workloadSchemas['comet-state-sync'],
   workloadSchemas['geth-state-iteration'],
+  workloadSchemas['geth-peer-churn'],
+  workloadSchemas['comet-peer-churn'],
+  workloadSchemas['ws-streams'],
 ]);
 
 export type WorkloadDecl = z.input<typeof workloadSchema>;
@@ -69,6 +81,12 @@ export function createWorkload(decl: ParsedWorkload): Workload {
       return cometStateSync(decl);
     case 'geth-state-iteration':
       return gethStateIteration(decl);
+    case 'geth-peer-churn':
+      return gethPeerChurn(decl);
+    case 'comet-peer-churn':
+      return cometPeerChurn(decl);
+    case 'ws-streams':
+      return wsStreams(decl);
     case 'comet-tx-flood':
       return cometTxFlood(decl);
   }

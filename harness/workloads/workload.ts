@@ -14,6 +14,8 @@ export interface WorkloadContext {
   signal: AbortSignal;
   /** How long run() will be asked to drive traffic, when known at prepare() time (sizes pre-signing). */
   plannedDurationMs?: number;
+  /** Tell the run the workload restarted or stopped a node: its before/after profiles are not judged. */
+  disrupted?(node: string): void;
   /** Human-readable progress line for the node log / console. */
   log(message: string): void;
 }

@@ -34,7 +34,7 @@ describe('cometbft / tendermint flavors: pure parts', () => {
 
   it('options: defaults, durations, strictness', () => {
     const o = cometbft.optionsSchema.parse({}) as Record<string, unknown>;
-    assert.deepEqual(o, { app: 'persistent_kvstore', role: 'validator', blockTime: 300, config: {}, logLevel: 'info', extraArgs: [] });
+    assert.deepEqual(o, { app: 'persistent_kvstore', role: 'validator', blockTime: 300, config: {}, logLevel: 'info', extraArgs: [], peering: 'mesh' });
     assert.equal((cometbft.optionsSchema.parse({ blockTime: '1s' }) as { blockTime: number }).blockTime, 1000);
     assert.throws(() => cometbft.optionsSchema.parse({ blocktime: 1 }));
     assert.throws(() => cometbft.optionsSchema.parse({ app: 'counter' }));

@@ -46,3 +46,54 @@ export async function startTestGeth(options: GethOptions = {}): Promise<TestGeth
     throw error;
   }
 }
+
+export interface TestGethNetwork {
+  nodes: RunningNode[];
+  homes: string[];
+  goroutines(node: RunningNode): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `count` geth nodes of one p2p network (network: 'p2p': shared genesis, devp2p on 127.0.0.1, discovery
+ * off), prepared together through the flavor's prepareNetwork. Nothing connects them: admin_addPeer does.
+ */
+export async function startTestGethNetwork(count: number, options: GethOptions = {}): Promise<TestGethNetwork> {
+  const binary = await pinnedGethBinary();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-gethnet-'));
+  const runtime = new ProcessRuntime();
+  const stop = async () => {
+    await runtime.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const contexts = [];
+    for (let i = 0; i < count; i++) {
+      contexts.push({
+        name: `geth${i}`,
+        binary,
+        home: path.join(dir, `geth${i}`, 'home'),
+        ports: await freePorts(geth.portNames),
+        options: geth.optionsSchema.parse({ ...options, network: 'p2p' }),
+      });
+    }
+    const plans = await geth.prepareNetwork!(contexts);
+    const nodes: RunningNode[] = [];
+    for (const [i, ctx] of contexts.entries()) {
+      nodes.push(
+        await runtime.start({
+          name: ctx.name,
+          binary,
+          plan: plans[i]!,
+          logDir: path.join(dir, ctx.name),
+          isReady: (endpoints, signal) => geth.isReady(endpoints, signal),
+          readyTimeoutMs: 60_000,
+        }),
+      );
+    }
+    return { nodes, homes: contexts.map((c) => c.home), goroutines: (node) => readGoroutineCount(node.endpoints), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
