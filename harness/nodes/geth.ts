@@ -229,4 +229,10 @@ export const geth: NodeFlavor = {
   async readMemStats(endpoints, signal) {
     return pickMemStats(await jsonRpc<Record<string, unknown>>(endpoints.http!, 'debug_memStats', [], 5000, signal));
   },
+
+  async readChainStats(endpoints, signal) {
+    const call = <T>(method: string) => jsonRpc<T>(endpoints.http!, method, [], 5000, signal);
+    const [height, peers, pool] = await Promise.all([call<string>('eth_blockNumber'), call<string>('net_peerCount'), call<{ pending: string; queued: string }>('txpool_status')]);
+    return { height: Number(height), peers: Number(peers), txpoolPending: Number(pool.pending), txpoolQueued: Number(pool.queued) };
+  },
 };

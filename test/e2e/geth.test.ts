@@ -56,6 +56,8 @@ describe('geth end to end', function () {
     const phases = new Set(samples.map((s) => s.phase));
     for (const phase of ['warmup', 'flood', 'cooldown']) assert.ok(phases.has(phase), `samples in ${phase}`);
     assert.ok(samples.every((s) => s.heapInuse > 0 && s.goroutines > 0 && s.rss > 0));
+    const heights = samples.map((s) => s.chain?.height ?? 0);
+    assert.ok(heights.at(-1) > heights[0] + 30, `chain height sampled: ${heights[0]} → ${heights.at(-1)}`);
     noProcessLeft(dir);
   });
 
