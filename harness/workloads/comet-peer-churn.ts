@@ -37,7 +37,7 @@
 import { UsageError } from '../errors.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { seededRandom } from '../scenario/random.ts';
-import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
+import { ErrorSample, LatencyHistogram, pollUntil, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 import { z } from 'zod';
 import { durationMs } from '../scenario/fields.ts';
@@ -108,16 +108,6 @@ async function peersOf(rpc: string, signal?: AbortSignal): Promise<{ ids: Set<st
   return { ids: new Set(info.peers.map((p) => (p.node_info?.id ?? '').toLowerCase())), n: Number(info.n_peers) };
 }
 
-/** Poll until check is true, the timeout passes or the signal aborts (25 ms, then 250 ms after a second). */
-async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  const start = performance.now();
-  for (;;) {
-    if (await check().catch(() => false)) return true;
-    const elapsed = performance.now() - start;
-    if (elapsed >= timeoutMs || signal.aborted) return false;
-    await sleep(Math.min(elapsed < 1_000 ? 25 : 250, timeoutMs - elapsed), signal);
-  }
-}
 
 export function cometPeerChurn(opts: CometPeerChurnOptions): Workload {
   let target: RunningNode | undefined;

@@ -29,7 +29,7 @@ import { UsageError } from '../errors.ts';
 import { jsonRpc } from '../probes/http.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { seededRandom } from '../scenario/random.ts';
-import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
+import { ErrorSample, LatencyHistogram, pollUntil, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 import { z } from 'zod';
 import { durationMs } from '../scenario/fields.ts';
@@ -76,19 +76,6 @@ async function peerIds(http: string, signal?: AbortSignal): Promise<Set<string>>
   return new Set(peers.map((p) => (p.id ?? '').toLowerCase()));
 }
 
-/**
- * Poll `check` until it returns true, the timeout passes or the signal aborts: every 25 ms for the first
- * second, then every 250 ms. Returns whether it came true. Errors of check count as false.
- */
-async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
-  const start = performance.now();
-  for (;;) {
-    if (await check().catch(() => false)) return true;
-    const elapsed = performance.now() - start;
-    if (elapsed >= timeoutMs || signal.aborted) return false;
-    await sleep(Math.min(elapsed < 1_000 ? 25 : 250, timeoutMs - elapsed), signal);
-  }
-}
 
 export function gethPeerChurn(opts: GethPeerChurnOptions): Workload {
   let nodes: PeerNode[] = [];

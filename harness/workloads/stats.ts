@@ -296,3 +296,17 @@ export function windowStats(
     extra: c.extra,
   };
 }
+
+/**
+ * Poll `check` until it returns true, the timeout passes or the signal aborts: every 25 ms for the first
+ * second, then every 250 ms. Returns whether it came true. Errors of check count as false.
+ */
+export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+  const start = performance.now();
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    const elapsed = performance.now() - start;
+    if (elapsed >= timeoutMs || signal.aborted) return false;
+    await sleep(Math.min(elapsed < 1_000 ? 25 : 250, timeoutMs - elapsed), signal);
+  }
+}
