@@ -23,7 +23,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { InfraError, UsageError } from '../errors.ts';
 import { ethNewHeads, watchBlocks } from '../probes/block-watch.ts';
-import { jsonRpc } from '../probes/http.ts';
+import { jsonRpc, jsonRpcBatch } from '../probes/http.ts';
 import { pickMemStats } from '../probes/memstats.ts';
 import type { LaunchPlan, NodeEndpoints, NodeFlavor, PrepareContext } from './flavor.ts';
 import { gethBuild } from './geth-build.ts';
@@ -231,8 +231,11 @@ export const geth: NodeFlavor = {
   },
 
   async readChainStats(endpoints, signal) {
-    const call = <T>(method: string) => jsonRpc<T>(endpoints.http!, method, [], 5000, signal);
-    const [height, peers, pool] = await Promise.all([call<string>('eth_blockNumber'), call<string>('net_peerCount'), call<{ pending: string; queued: string }>('txpool_status')]);
+    const [height, peers, pool] = (await jsonRpcBatch(endpoints.http!, [{ method: 'eth_blockNumber' }, { method: 'net_peerCount' }, { method: 'txpool_status' }], 5000, signal)) as [
+      string,
+      string,
+      { pending: string; queued: string },
+    ];
     return { height: Number(height), peers: Number(peers), txpoolPending: Number(pool.pending), txpoolQueued: Number(pool.queued) };
   },
 };

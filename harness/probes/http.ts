@@ -20,6 +20,23 @@ export async function jsonRpc<T>(url: string, method: string, params: unknown[] 
   return body.result as T;
 }
 
+/** Several JSON-RPC calls in one HTTP request (a batch); results in call order. */
+export async function jsonRpcBatch(url: string, calls: Array<{ method: string; params?: unknown[] }>, timeoutMs = 5000, signal?: AbortSignal): Promise<unknown[]> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params ?? [] }))),
+    signal: withTimeout(timeoutMs, signal),
+  });
+  if (!response.ok) throw new Error(`batch at ${url}: HTTP ${response.status}`);
+  const answers = (await response.json()) as Array<{ id: number; result?: unknown; error?: { message: string } }>;
+  return calls.map((c, id) => {
+    const answer = answers.find((a) => a.id === id);
+    if (!answer || answer.error) throw new Error(`${c.method} at ${url}: ${answer?.error?.message ?? 'no answer'}`);
+    return answer.result;
+  });
+}
+
 /**
  * Read only the first line of a response and drop the rest: `goroutine?debug=1` starts with
  * "goroutine profile: total N", so sampling the count does not download every stack.

@@ -150,11 +150,23 @@ export function chainFiguresFromPrometheus(input: string | readonly PromSample[]
   };
 }
 
-/** One scrape of a node's Prometheus endpoint (`endpoints.prometheus`, the full /metrics URL). */
-export async function scrapePrometheus(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<PromSample[]> {
+/** Scrapes in flight per node: the sampler asks for MemStats and chain figures at the same moment. */
+const inFlight = new WeakMap<NodeEndpoints, Promise<PromSample[]>>();
+
+/**
+ * One scrape of a node's Prometheus endpoint (`endpoints.prometheus`, the full /metrics URL). Callers
+ * that ask while a scrape of the same node is under way share it, so one sample costs one scrape.
+ */
+export function scrapePrometheus(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<PromSample[]> {
   const url = endpoints.prometheus;
-  if (!url) throw new Error('node has no prometheus endpoint');
-  return parsePrometheusText((await fetchBytes(url, 5_000, signal)).toString('utf8'));
+  if (!url) return Promise.reject(new Error('node has no prometheus endpoint'));
+  const pending = inFlight.get(endpoints);
+  if (pending) return pending;
+  const scrape = fetchBytes(url, 5_000, signal)
+    .then((body) => parsePrometheusText(body.toString('utf8')))
+    .finally(() => inFlight.delete(endpoints));
+  inFlight.set(endpoints, scrape);
+  return scrape;
 }
 
 export async function readMemStatsFromPrometheus(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<MemStats> {

@@ -4,6 +4,7 @@
  *   scenarios/x.ts: phases[0].workloads[0].rate: expected number, received string
  */
 import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
@@ -46,7 +47,6 @@ function unwrapDefault(module: { default?: unknown }): { default?: unknown } {
 
 /** Scenario files inside a folder, sorted, for `chainsoak run scenarios/`. */
 export async function scenarioFilesIn(dir: string): Promise<string[]> {
-  const { readdir } = await import('node:fs/promises');
   const entries = await readdir(dir);
   return entries.filter((f) => /\.(ts|mts|js|mjs)$/.test(f) && !f.endsWith('.d.ts')).sort().map((f) => path.join(dir, f));
 }

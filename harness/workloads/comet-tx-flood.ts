@@ -32,13 +32,12 @@
  * number of answers with a DeliverTx (ExecTxResult) code 0 and a height; the block count goes to
  * `extra.inBlocks`.
  */
-import { setMaxListeners } from 'node:events';
 import { Comet38Client, HttpBatchClient, HttpClient } from '@cosmjs/tendermint-rpc';
 import type { RpcClient } from '@cosmjs/tendermint-rpc';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
 import { pacedLoop } from './paced-loop.ts';
-import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
+import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 export type CometBroadcastMode = 'async' | 'sync' | 'commit';
@@ -485,13 +484,9 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
 
     async run(ctx: WorkloadContext, durationMs: number): Promise<void> {
       if (!prepared) throw new Error('comet-tx-flood: run() before prepare()');
-      const local = new AbortController();
-      setMaxListeners(maxInFlight + clients.length + 8, local.signal);
-      const onAbort = () => local.abort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      if (ctx.signal.aborted) local.abort();
-      localSignal = local.signal;
-      const signal = local.signal;
+      const link = localAbort(ctx.signal, maxInFlight + clients.length + 8);
+      localSignal = link.signal;
+      const signal = link.signal;
       try {
         startHeight = await latestHeight(AbortSignal.any([signal, AbortSignal.timeout(10_000)]));
       } catch (err) {
@@ -519,7 +514,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         signal,
         send: (lane, items) => sendChunk(clients[lane], items),
       });
-      ctx.signal.removeEventListener('abort', onAbort);
+      link.unlink();
       cursor = loop.cursor;
       windowMs = loop.windowMs;
       skipped = loop.skipped;

@@ -12,13 +12,12 @@
  * Latency of a tx is the round trip of the batch that carried it. After the window, `extra.included`
  * counts accepted txs that made it into blocks (latest nonce minus start nonce, summed over senders).
  */
-import { setMaxListeners } from 'node:events';
 import { SigningKey, Transaction, computeAddress, getAddress, id, keccak256, toUtf8Bytes } from 'ethers';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
 import { pacedLoop } from './paced-loop.ts';
-import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
+import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 export interface GethTxFloodOptions {
@@ -314,13 +313,8 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
 
     async run(ctx: WorkloadContext, durationMs: number): Promise<void> {
       if (!prepared) throw new Error('geth-tx-flood: run() before prepare()');
-      // In-flight requests listen on a local signal (one listener on the harness's).
-      const local = new AbortController();
-      setMaxListeners(maxInFlight + clients.length + 8, local.signal);
-      const onAbort = () => local.abort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      if (ctx.signal.aborted) local.abort();
-      const signal = local.signal;
+      const link = localAbort(ctx.signal, maxInFlight + clients.length + 8);
+      const signal = link.signal;
       const loop = await pacedLoop({
         rate,
         tickMs,
@@ -335,7 +329,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         signal,
         send: (lane, items) => send(clients[lane], items.map((i) => frags[i]), signal),
       });
-      ctx.signal.removeEventListener('abort', onAbort);
+      link.unlink();
       cursor = loop.cursor;
       windowMs = loop.windowMs;
       skipped = loop.skipped;

@@ -10,9 +10,8 @@
  * Bounded: never more than `clients` connections, at most `concurrency` connecting at once, and the
  * connect and the subscribe answer each have a timeout. The websocket client is ws-streams' StreamClient.
  */
-import { setMaxListeners } from 'node:events';
 import type { RunningNode } from '../runtimes/runtime.ts';
-import { ErrorSample, LatencyHistogram, sleep } from './stats.ts';
+import { ErrorSample, LatencyHistogram, localAbort, sleep } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 import { ethProtocol, openSubscribed, type StreamClient } from './ws-streams.ts';
 
@@ -64,12 +63,7 @@ export function gethWsZombies(opts: GethWsZombiesOptions): Workload {
     async run(ctx: WorkloadContext, durationMs: number): Promise<void> {
       const urls = ctx.nodes.map((n) => n.endpoints.ws).filter((u): u is string => !!u);
       if (urls.length === 0) throw new Error('geth-ws-zombies: no node with a ws endpoint');
-      // One listener on the harness signal; the connecting clients listen on a local one.
-      const local = new AbortController();
-      setMaxListeners(concurrency + 8, local.signal);
-      const onAbort = () => local.abort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      if (ctx.signal.aborted) local.abort();
+      const local = localAbort(ctx.signal, concurrency + 8);
       const t0 = performance.now();
       let next = 0;
       const worker = async () => {
@@ -93,7 +87,7 @@ export function gethWsZombies(opts: GethWsZombiesOptions): Workload {
       try {
         await Promise.all(Array.from({ length: Math.min(concurrency, clients) }, worker));
       } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
+        local.unlink();
       }
       openMs = performance.now() - t0;
       ctx.log(`geth-ws-zombies: ${confirmed}/${clients} ${subscription} zombies open in ${Math.round(openMs)} ms (${failed} failed)`);

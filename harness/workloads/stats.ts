@@ -3,6 +3,7 @@
  * histogram (no per-sample arrays), a rate pacer for tick-driven generators, a distinct-error sampler,
  * an abortable sleep and a CPU meter.
  */
+import { setMaxListeners } from 'node:events';
 import type { LatencySummary, WorkloadStats } from './workload.ts';
 
 export interface HistogramOptions {
@@ -309,4 +310,17 @@ export async function pollUntil(check: () => Promise<boolean>, timeoutMs: number
     if (elapsed >= timeoutMs || signal.aborted) return false;
     await sleep(Math.min(elapsed < 1_000 ? 25 : 250, timeoutMs - elapsed), signal);
   }
+}
+
+/**
+ * A local abort signal that follows the harness's: in-flight requests listen on it, so the harness's
+ * signal carries one listener per workload instead of one per request. Call unlink() when the run ends.
+ */
+export function localAbort(outer: AbortSignal, maxListeners: number): { signal: AbortSignal; unlink(): void } {
+  const local = new AbortController();
+  setMaxListeners(maxListeners, local.signal);
+  const onAbort = () => local.abort();
+  outer.addEventListener('abort', onAbort, { once: true });
+  if (outer.aborted) local.abort();
+  return { signal: local.signal, unlink: () => outer.removeEventListener('abort', onAbort) };
 }

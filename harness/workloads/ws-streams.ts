@@ -43,7 +43,6 @@
  * stream is never idle) and drops a silent one 60-180 s later. A zombie reads nothing, so it cannot see
  * the node close its end: `held` counts what the client holds; droppedByNode only sees no-pong clients.
  */
-import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type net from 'node:net';
 import WebSocket from 'ws';
@@ -51,7 +50,7 @@ import { z } from 'zod';
 import type { NodeEndpoints } from '../nodes/flavor.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { parseDuration } from '../scenario/units.ts';
-import { ErrorSample, LatencyHistogram, sleep } from './stats.ts';
+import { ErrorSample, LatencyHistogram, localAbort, sleep } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -608,11 +607,7 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
 
     async run(ctx: WorkloadContext, durationMs: number): Promise<void> {
       if (!protocol) setup(ctx);
-      const local = new AbortController();
-      setMaxListeners(0, local.signal);
-      const onAbort = () => local.abort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      if (ctx.signal.aborted) local.abort();
+      const local = localAbort(ctx.signal, 0);
       const t0 = performance.now();
       const deadline = t0 + durationMs;
       const gate = new StartGate(opts.rate, t0);
@@ -629,7 +624,7 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
       try {
         await Promise.all(work);
       } finally {
-        ctx.signal.removeEventListener('abort', onAbort);
+        local.unlink();
         runMs = performance.now() - t0;
       }
       ctx.log(
