@@ -2,6 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BudgetResult } from '../analysis/budgets.ts';
+import type { PatternFinding } from '../analysis/patterns.ts';
+import type { TrendFit, TrendPoint } from '../analysis/trend.ts';
 import type { MemStats } from '../probes/memstats.ts';
 import type { RunEvent } from '../run/context.ts';
 import type { WorkloadStats } from '../workloads/workload.ts';
@@ -32,6 +34,36 @@ export interface NodeReport {
   released?: { goroutines: number; inuseBytes: number; rssBytes: number | null };
   /** A scenario fault hit this node between the snapshots: its diff is shown but not judged. */
   disrupted: boolean;
+  /** Bytes between heap profile samples (runtime.MemProfileRate; GODEBUG=memprofilerate sets it). */
+  heapSampleRate: number;
+  /** Runtime figures per phase, from the samples at the phase's start and end. */
+  phases: PhaseFigures[];
+  /** Forced-GC samples after each workload cycle and the fits over them (phases with `cycles`). */
+  trend?: { points: TrendPoint[]; heapInuse: TrendFit; goroutines: TrendFit; rss?: TrendFit; sys?: TrendFit };
+  /** Memory growing outside the Go heap (cgo, mmap): Sys or RSS growing much faster than HeapInuse. */
+  outsideHeap: { flagged: boolean; heapInuseGrowth: number; sysGrowth: number; rssGrowth: number | null; message: string };
+  /** Top growth classified into known leak patterns, most bytes (or goroutines) first. */
+  patterns: PatternFinding[];
+}
+
+/** Where the memory is, per phase (runtime.MemStats names). */
+export interface PhaseFigures {
+  phase: string;
+  /** ms since the run started */
+  startT: number;
+  endT: number;
+  heapInuse: { start: number; end: number; max: number };
+  heapAlloc: { start: number; end: number; max: number };
+  sys: { start: number; end: number };
+  rss: { start: number | null; end: number | null };
+  goroutines: { start: number; end: number; max: number };
+  /** Bytes allocated during the phase (TotalAlloc difference): GC churn. */
+  allocated: number;
+  numGC: number;
+  /** Total GC stop-the-world pause during the phase, ms, where the source reports it. */
+  gcPauseMs?: number;
+  /** Fraction of CPU used by the GC since the node started, at the phase's end, where reported. */
+  gcCpuFraction?: number;
 }
 
 export interface RunSummary {

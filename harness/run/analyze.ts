@@ -49,6 +49,10 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     ],
     log: rel(member.node.logPath),
     disrupted,
+    heapSampleRate: 0,
+    phases: [],
+    outsideHeap: { flagged: false, heapInuseGrowth: 0, sysGrowth: 0, rssGrowth: null, message: '' },
+    patterns: [],
   };
   const measurement: NodeMeasurement = {
     node: member.node.name,
