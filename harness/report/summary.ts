@@ -87,6 +87,22 @@ export interface RunSummary {
   timeline: string[];
   /** JSON lines of runtime samples, relative to the report folder. */
   samples: string;
+  /** Workload progress over time, all workloads together, one point per sample interval. */
+  throughput: ThroughputPoint[];
+  /** The HTML report, relative to the report folder. */
+  html?: string;
+}
+
+/** Cumulative workload counters at a moment; rates are differences between points. */
+export interface ThroughputPoint {
+  /** ms since the run started */
+  t: number;
+  phase: string;
+  sent: number;
+  accepted: number;
+  failed: number;
+  /** p95 submission latency of requests completed since the previous point, ms (null: none completed). */
+  p95Ms: number | null;
 }
 
 export async function writeSummary(summary: RunSummary): Promise<string> {

@@ -138,6 +138,7 @@ function makeSummary(
     events: run.events,
     timeline: run.timeline,
     samples: 'samples.jsonl',
+    throughput: [],
   };
 }
 
