@@ -3,6 +3,7 @@
  * budget per node (node budgets) or per run (workload objectives), each a JUnit test case.
  */
 import type { Scenario } from '../scenario/schema.ts';
+import type { TrendFit } from './trend.ts';
 import { formatBytes } from '../scenario/units.ts';
 import type { WorkloadStats } from '../workloads/workload.ts';
 
@@ -14,6 +15,8 @@ export interface NodeMeasurement {
   goroutinesAfter: number;
   rssBefore: number | null;
   rssAfter: number | null;
+  /** Trend fits over the forced-GC cycle samples, when the phases have cycles. */
+  trend?: { heapInuse: TrendFit; goroutines: TrendFit };
 }
 
 export interface BudgetResult {
@@ -48,6 +51,7 @@ export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloa
         growthBudget(results, m.node, 'rss growth', budgets.rssGrowth, m.rssBefore, m.rssAfter);
       }
     }
+    trendBudgets(results, m, budgets);
     if (budgets.goroutineGrowth !== undefined) {
       const observed = m.goroutinesAfter - m.goroutinesBefore;
       results.push(result('goroutine growth', m.node, budgets.goroutineGrowth, observed, 'goroutines', `goroutines ${m.goroutinesBefore} → ${m.goroutinesAfter} (${signed(observed)}, limit ${signed(budgets.goroutineGrowth)})`));
@@ -78,7 +82,47 @@ function nodeBudgetNames(budgets: Budgets): string[] {
     ...(budgets.rssGrowth?.bytes !== undefined ? ['rss growth'] : []),
     ...(budgets.rssGrowth?.percent !== undefined ? ['rss growth %'] : []),
     ...(budgets.goroutineGrowth !== undefined ? ['goroutine growth'] : []),
+    ...(budgets.noLeakTrend ? ['heap trend', 'goroutine trend'] : []),
+    ...(budgets.heapGrowthPer1kOps !== undefined ? ['heap growth per 1k ops'] : []),
+    ...(budgets.goroutineGrowthPer1kOps !== undefined ? ['goroutine growth per 1k ops'] : []),
   ];
+}
+
+/**
+ * Trend budgets judge the steady state, not two snapshots: a leak verdict fails `noLeakTrend`; the
+ * per-operation budgets compare the last cycles' slope per 1,000 operations, and only when the trend
+ * says the metric keeps rising (bounded or flat growth is zero growth per operation in the long run).
+ */
+function trendBudgets(out: BudgetResult[], m: NodeMeasurement, budgets: Budgets): void {
+  const wanted = budgets.noLeakTrend || budgets.heapGrowthPer1kOps !== undefined || budgets.goroutineGrowthPer1kOps !== undefined;
+  if (!wanted) return;
+  if (!m.trend) {
+    for (const name of nodeBudgetNames(budgets).filter((n) => n.includes('trend') || n.includes('per 1k'))) {
+      out.push({ name, node: m.node, limit: NaN, observed: NaN, unit: 'bytes', pass: false, message: 'no trend: the node missed the cycle samples' });
+    }
+    return;
+  }
+  const { heapInuse, goroutines } = m.trend;
+  if (budgets.noLeakTrend) {
+    for (const [name, fit] of [['heap trend', heapInuse], ['goroutine trend', goroutines]] as const) {
+      out.push({ name, node: m.node, limit: 0, observed: fit.verdict === 'leak' ? 1 : 0, unit: 'ratio', pass: fit.verdict !== 'leak', message: `${fit.verdict}: ${fit.message}` });
+    }
+  }
+  const perOps = (name: string, limit: number | undefined, fit: TrendFit, unit: BudgetResult['unit'], show: (v: number) => string) => {
+    if (limit === undefined) return;
+    const slope = fit.tailSlopePer1kOps;
+    if (slope === undefined) {
+      // No operations in the steady state: nothing to divide by; only a rising metric is a problem then.
+      const leak = fit.verdict === 'leak';
+      out.push({ name, node: m.node, limit, observed: leak ? Infinity : 0, unit, pass: !leak, message: leak ? `rising with no operations sent over the last cycles: ${fit.message}` : `${fit.verdict}, and no operations sent over the last cycles` });
+      return;
+    }
+    const observed = fit.verdict === 'leak' ? slope : 0;
+    const why = fit.verdict === 'leak' ? `still rising: ${show(slope)} per 1k ops over the last cycles` : `${fit.verdict} (steady state ${show(slope)} per 1k ops, not significant)`;
+    out.push(result(name, m.node, limit, observed, unit, `${why} (limit ${show(limit)} per 1k ops)`));
+  };
+  perOps('heap growth per 1k ops', budgets.heapGrowthPer1kOps, heapInuse, 'bytes', formatBytes);
+  perOps('goroutine growth per 1k ops', budgets.goroutineGrowthPer1kOps, goroutines, 'goroutines', (v) => (v >= 0 ? '+' : '') + v.toFixed(2));
 }
 
 function growthBudget(out: BudgetResult[], node: string, name: string, limit: { bytes?: number; percent?: number } | undefined, before: number, after: number): void {

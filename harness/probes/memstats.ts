@@ -14,6 +14,10 @@ export interface MemStats {
   NumGC: number;
   TotalAlloc: number;
   HeapObjects: number;
+  /** Total GC stop-the-world pause since start, where the source reports it (not heap?debug=1). */
+  PauseTotalNs?: number;
+  /** Fraction of CPU the GC used since start, where the source reports it. */
+  GCCPUFraction?: number;
 }
 
 const MEMSTATS_KEYS = ['HeapInuse', 'HeapAlloc', 'Sys', 'NumGC', 'TotalAlloc', 'HeapObjects'] as const;
@@ -26,6 +30,8 @@ export function parseMemStatsText(text: string): MemStats {
     if (!match) throw new Error(`heap?debug=1 output has no ${key}`);
     stats[key] = Number(match[1]);
   }
+  const fraction = /^# GCCPUFraction = ([0-9.eE+-]+)$/m.exec(text);
+  if (fraction) stats.GCCPUFraction = Number(fraction[1]);
   return stats as MemStats;
 }
 
@@ -37,6 +43,7 @@ export async function readMemStatsFromPprof(endpoints: NodeEndpoints, signal?: A
 export function pickMemStats(source: Record<string, unknown>): MemStats {
   const stats: Partial<MemStats> = {};
   for (const key of MEMSTATS_KEYS) stats[key] = Number(source[key] ?? NaN);
+  for (const key of ['PauseTotalNs', 'GCCPUFraction'] as const) if (typeof source[key] === 'number') stats[key] = source[key];
   return stats as MemStats;
 }
 

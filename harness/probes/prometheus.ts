@@ -88,7 +88,7 @@ function one(samples: readonly PromSample[], name: string): number {
 }
 
 /** Where each MemStats field comes from in client_golang's Go collector. */
-export const MEMSTATS_METRICS: Readonly<Record<keyof MemStats, string>> = {
+export const MEMSTATS_METRICS: Readonly<Record<Exclude<keyof MemStats, 'PauseTotalNs' | 'GCCPUFraction'>, string>> = {
   HeapInuse: 'go_memstats_heap_inuse_bytes',
   HeapAlloc: 'go_memstats_heap_alloc_bytes',
   Sys: 'go_memstats_sys_bytes',
@@ -101,7 +101,12 @@ export const MEMSTATS_METRICS: Readonly<Record<keyof MemStats, string>> = {
 export function memStatsFromPrometheus(input: string | readonly PromSample[]): MemStats {
   const samples = typeof input === 'string' ? parsePrometheusText(input) : input;
   const stats: Partial<MemStats> = {};
-  for (const [key, metric] of Object.entries(MEMSTATS_METRICS) as Array<[keyof MemStats, string]>) stats[key] = one(samples, metric);
+  for (const [key, metric] of Object.entries(MEMSTATS_METRICS) as Array<[keyof typeof MEMSTATS_METRICS, string]>) stats[key] = one(samples, metric);
+  // Optional: the GC pause summary's sum (seconds) and, in older client_golang, the GC CPU fraction.
+  const pause = seriesValues(samples, 'go_gc_duration_seconds_sum')[0];
+  if (pause !== undefined) stats.PauseTotalNs = Math.round(pause * 1e9);
+  const fraction = seriesValues(samples, 'go_memstats_gc_cpu_fraction')[0];
+  if (fraction !== undefined) stats.GCCPUFraction = fraction;
   return stats as MemStats;
 }
 

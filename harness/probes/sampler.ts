@@ -17,6 +17,11 @@ export interface Sample {
   heapAlloc: number;
   sys: number;
   numGC: number;
+  /** Cumulative bytes allocated (GC churn: the difference between two samples). */
+  totalAlloc: number;
+  /** Cumulative GC pause, ns, where the source reports it. */
+  pauseTotalNs?: number;
+  gcCpuFraction?: number;
   goroutines: number;
   rss: number | null;
   /** Flavor-specific chain figures (height, mempool size, peers), when the flavor samples them. */
@@ -134,6 +139,9 @@ export class Sampler {
         heapAlloc: mem.HeapAlloc,
         sys: mem.Sys,
         numGC: mem.NumGC,
+        totalAlloc: mem.TotalAlloc,
+        ...(mem.PauseTotalNs !== undefined ? { pauseTotalNs: mem.PauseTotalNs } : {}),
+        ...(mem.GCCPUFraction !== undefined ? { gcCpuFraction: mem.GCCPUFraction } : {}),
         goroutines,
         rss: rss ?? null,
         ...(chain ? { chain } : {}),

@@ -5,15 +5,28 @@
 import path from 'node:path';
 import { diffGoroutines, diffHeap, readProfile } from '../analysis/index.ts';
 import type { NodeMeasurement } from '../analysis/budgets.ts';
+import { fitTrend, type TrendPoint } from '../analysis/trend.ts';
+import { outsideHeap, phaseFigures } from '../analysis/where.ts';
+import type { Sample } from '../probes/sampler.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
+import { formatBytes } from '../scenario/units.ts';
 import type { NodeReport } from '../report/summary.ts';
 import type { RunContext } from './context.ts';
 import type { NetworkMember } from './network.ts';
 
 const TOP = 15;
 
-export function analyzeNode(run: RunContext, member: NetworkMember, before: Snapshot, after: Snapshot, disrupted: boolean): { report: NodeReport; measurement: NodeMeasurement } {
-  const heap = diffHeap(readProfile(before.heapProfile), readProfile(after.heapProfile), { top: TOP });
+export interface NodeSeries {
+  /** The node's interval/event samples over the whole run. */
+  samples: Sample[];
+  /** Forced-GC points after each cycle (with the 'before' snapshot as cycle 0), when phases have cycles. */
+  trendPoints: TrendPoint[];
+}
+
+export function analyzeNode(run: RunContext, member: NetworkMember, before: Snapshot, after: Snapshot, disrupted: boolean, series: NodeSeries): { report: NodeReport; measurement: NodeMeasurement } {
+  const afterHeap = readProfile(after.heapProfile);
+  const heap = diffHeap(readProfile(before.heapProfile), afterHeap, { top: TOP });
+  const trend = series.trendPoints.length > 0 ? fitTrends(series.trendPoints) : undefined;
   const goroutines = diffGoroutines(readProfile(before.goroutineProfile), readProfile(after.goroutineProfile), {
     ignore: run.scenario.goroutineIgnore.map((re) => new RegExp(re)),
     top: TOP,
@@ -49,9 +62,11 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     ],
     log: rel(member.node.logPath),
     disrupted,
-    heapSampleRate: 0,
-    phases: [],
-    outsideHeap: { flagged: false, heapInuseGrowth: 0, sysGrowth: 0, rssGrowth: null, message: '' },
+    // The heap profile's period is runtime.MemProfileRate: one sample per that many allocated bytes.
+    heapSampleRate: afterHeap.period,
+    phases: phaseFigures(series.samples),
+    ...(trend ? { trend } : {}),
+    outsideHeap: outsideHeap(before, after),
     patterns: [],
   };
   const measurement: NodeMeasurement = {
@@ -62,6 +77,20 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     goroutinesAfter: goroutines.after,
     rssBefore: before.rssBytes,
     rssAfter: after.rssBytes,
+    ...(trend ? { trend: { heapInuse: trend.heapInuse, goroutines: trend.goroutines } } : {}),
   };
   return { report, measurement };
+}
+
+function fitTrends(points: TrendPoint[]): NonNullable<NodeReport['trend']> {
+  const bytes = (v: number) => formatBytes(v).replace(/^[+-]/, '');
+  const count = (v: number) => (Math.round(v * 10) / 10).toString();
+  const rss = points.every((p) => p.rss !== null) ? fitTrend(points, 'rss', bytes) : undefined;
+  return {
+    points,
+    heapInuse: fitTrend(points, 'heapInuse', bytes)!,
+    goroutines: fitTrend(points, 'goroutines', count)!,
+    ...(rss ? { rss } : {}),
+    sys: fitTrend(points, 'sys', bytes)!,
+  };
 }

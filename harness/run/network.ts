@@ -87,7 +87,8 @@ export async function startNetwork(run: RunContext, network: Network): Promise<v
   for (const entry of specs) {
     run.throwIfAborted();
     const { name, spec, readyTimeout, startBy } = entry;
-    const { binary, home, plan } = prepared.get(entry)!;
+    const { binary, home, plan: flavorPlan } = prepared.get(entry)!;
+    const plan = withMemProfileRate(flavorPlan, run.scenario.memProfileRate);
     const launch = { name, binary, plan, logDir: home, isReady: spec.flavor.isReady.bind(spec.flavor), readyTimeoutMs: readyTimeout };
     // A node started by a fault (a late joiner) exists from setup on, so faults and workloads can name it.
     const node = startBy === 'fault' ? network.runtime.create(launch) : await network.runtime.start(launch);
@@ -98,6 +99,17 @@ export async function startNetwork(run: RunContext, network: Network): Promise<v
     });
     network.members.push({ node, flavor: spec.flavor, version: spec.version, binary, home, ...(plan.snapshotInterval ? { snapshotInterval: plan.snapshotInterval } : {}) });
   }
+}
+
+/**
+ * GODEBUG=memprofilerate=N makes the Go runtime sample one allocation per N bytes from the first
+ * instruction on (setting runtime.MemProfileRate later would miss what init allocated). Other GODEBUG
+ * settings from the plan or the environment are kept.
+ */
+function withMemProfileRate(plan: LaunchPlan, rate: number | undefined): LaunchPlan {
+  if (rate === undefined) return plan;
+  const inherited = (plan.env?.GODEBUG ?? process.env.GODEBUG ?? '').split(',').filter((kv) => kv !== '' && !kv.startsWith('memprofilerate='));
+  return { ...plan, env: { ...plan.env, GODEBUG: [...inherited, `memprofilerate=${rate}`].join(',') } };
 }
 
 export function newNetwork(): Network {

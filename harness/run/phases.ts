@@ -9,11 +9,14 @@ import type { Scenario } from '../scenario/schema.ts';
 import { createWorkload } from '../workloads/registry.ts';
 import type { Workload, WorkloadContext, WorkloadStats } from '../workloads/workload.ts';
 import type { RunContext } from './context.ts';
+import type { TrendRecorder } from './cycles.ts';
 import type { Network } from './network.ts';
 
 export interface PlannedPhase {
   name: string;
   durationMs: number;
+  /** Workload cycles, each followed by a forced-GC trend sample when more than one. */
+  cycles: number;
   workloads: Workload[];
   faults: Fault[];
 }
@@ -40,26 +43,44 @@ export async function preparePhases(run: RunContext, network: Network, disrupted
     const scale = durations[i]! / phase.duration; // --duration stretches fault times with their phase
     const faults = planFaults(phase.faults, run.scenario.seed, phase.name, scale);
     for (const f of faults) run.plan('fault', `${phase.name}+${f.at}ms ${f.action} ${f.node}`);
-    planned.push({ name: phase.name, durationMs: durations[i]!, workloads, faults });
+    planned.push({ name: phase.name, durationMs: durations[i]!, cycles: phase.cycles, workloads, faults });
   }
   return planned;
 }
 
-export async function runPhases(run: RunContext, network: Network, phases: PlannedPhase[], disrupted: DisruptedNodes): Promise<void> {
+export async function runPhases(run: RunContext, network: Network, phases: PlannedPhase[], disrupted: DisruptedNodes, trend: TrendRecorder): Promise<void> {
   let index = 0;
   for (const phase of phases) {
     run.enterPhase(phase.name, phase.durationMs);
     run.options.view?.track(phase.workloads);
-    const started = Date.now();
     const nodes = network.members.map((m) => m.node);
-    await Promise.all([
-      ...phase.workloads.map((w) => w.run(workloadContext(run, network, index++, disrupted), phase.durationMs)),
-      runFaults(run, nodes, phase.faults, disrupted),
-    ]);
-    // A workload that ends early (count bound) leaves the node idle for the rest of the phase.
-    await run.wait(phase.durationMs - (Date.now() - started));
+    const contexts = phase.workloads.map(() => workloadContext(run, network, index++, disrupted));
+    // Faults keep their times from the phase start, across cycles.
+    await Promise.all([runCycles(run, network, phases, phase, contexts, trend), runFaults(run, nodes, phase.faults, disrupted)]);
     run.throwIfAborted();
   }
+}
+
+async function runCycles(run: RunContext, network: Network, phases: PlannedPhase[], phase: PlannedPhase, contexts: WorkloadContext[], trend: TrendRecorder): Promise<void> {
+  const cycleMs = phase.durationMs / phase.cycles;
+  for (let c = 1; c <= phase.cycles; c++) {
+    const started = Date.now();
+    await Promise.all(phase.workloads.map((w, i) => w.run(contexts[i]!, cycleMs)));
+    // A workload that ends early (count bound) leaves the node idle for the rest of the cycle.
+    await run.wait(cycleMs - (Date.now() - started));
+    if (phase.cycles > 1) {
+      run.event('cycle', `${phase.name} ${c}/${phase.cycles}`);
+      await trend.sample(run, network, operations(phases));
+    }
+  }
+}
+
+/**
+ * Operations every workload of the run sent so far: the x axis of per-operation budgets. Sent, not
+ * accepted: a request the node refused (a full pool) still went through its code and can still leak.
+ */
+export function operations(phases: PlannedPhase[]): number {
+  return phases.reduce((n, p) => n + p.workloads.reduce((m, w) => m + w.progress().sent, 0), 0);
 }
 
 export async function releaseWorkloads(phases: PlannedPhase[]): Promise<void> {

@@ -14,6 +14,8 @@ import { writeSummary, type NodeReport, type RunSummary, type Verdict } from '..
 import { loadScenarioFile, validateScenario } from '../scenario/load.ts';
 import type { Scenario, ScenarioInput } from '../scenario/schema.ts';
 import { analyzeNode } from './analyze.ts';
+import { TrendRecorder } from './cycles.ts';
+import { ThroughputRecorder } from './throughput.ts';
 import { RunContext, type RunOptions } from './context.ts';
 import { newNetwork, startNetwork, stopNetwork, type Network } from './network.ts';
 import { phaseDurations, preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
@@ -28,6 +30,8 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const network = newNetwork();
   const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'), () => run.phase, new Set(scenario.sampleOn));
   let phases: PlannedPhase[] = [];
+  const throughput = new ThroughputRecorder(() => phases.flatMap((p) => p.workloads), scenario.sampleInterval, run.startedAt, () => run.phase);
+  const trend = new TrendRecorder();
   const disrupted: DisruptedNodes = new Set();
   let nodes: NodeReport[] = [];
   let summary: RunSummary;
@@ -41,8 +45,13 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     run.enterPhase('warmup', scenario.warmup);
     await run.wait(scenario.warmup);
     const before = await snapshotAll(run, network, 'before');
+    // The 'before' snapshot is cycle 0 of the trend.
+    if (phases.some((p) => p.cycles > 1)) network.members.forEach((m, i) => before[i] && trend.add(run, m.node.name, before[i], 0));
 
-    await runPhases(run, network, phases, disrupted);
+    throughput.start();
+    await runPhases(run, network, phases, disrupted, trend);
+    throughput.stop();
+    throughput.record();
 
     run.enterPhase('cooldown', scenario.cooldown);
     await run.wait(scenario.cooldown);
@@ -52,16 +61,20 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     const released = scenario.afterRelease === undefined ? [] : await releaseAndSnapshot(run, network, phases, scenario.afterRelease);
 
     // A node without both snapshots (down at one of them) has no diff; one a fault hit is not judged.
-    const analyzed = network.members.flatMap((m, i) => (before[i] && after[i] ? [analyzeNode(run, m, before[i], after[i], disrupted.has(m.node.name))] : []));
+    const series = (name: string) => ({ samples: sampler.samples.filter((x) => x.node === name), trendPoints: trend.points.get(name) ?? [] });
+    const analyzed = network.members.flatMap((m, i) =>
+      before[i] && after[i] ? [analyzeNode(run, m, before[i], after[i], disrupted.has(m.node.name), series(m.node.name))] : [],
+    );
     nodes = analyzed.map((a) => withReleased(a.report, released[network.members.findIndex((m) => m.node.name === a.report.name)]));
     const unmeasured = network.members.map((m) => m.node.name).filter((name) => !nodes.some((n) => n.name === name));
     const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured]);
     const verdict: Verdict = budgets.every((b) => b.pass) ? 'pass' : 'fail';
-    summary = makeSummary(run, { verdict, exitCode: verdict === 'pass' ? 0 : 1, error: null, nodes, budgets, phases });
+    summary = makeSummary(run, { verdict, exitCode: verdict === 'pass' ? 0 : 1, error: null, nodes, budgets, phases, throughput: throughput.points });
   } catch (caught) {
     const error = run.signal.aborted && run.signal.reason instanceof Error ? run.signal.reason : caught;
-    summary = makeSummary(run, { ...describeFailure(error), nodes, budgets: [], phases });
+    summary = makeSummary(run, { ...describeFailure(error), nodes, budgets: [], phases, throughput: throughput.points });
   } finally {
+    throughput.stop();
     await releaseWorkloads(phases);
     await sampler.stop();
     await stopNetwork(run, network);
@@ -118,7 +131,7 @@ export class Interrupted extends Error {
 
 function makeSummary(
   run: RunContext,
-  result: Pick<RunSummary, 'verdict' | 'exitCode' | 'error' | 'nodes' | 'budgets'> & { phases: PlannedPhase[] },
+  result: Pick<RunSummary, 'verdict' | 'exitCode' | 'error' | 'nodes' | 'budgets' | 'throughput'> & { phases: PlannedPhase[] },
 ): RunSummary {
   const { scenario } = run;
   return {
@@ -138,7 +151,7 @@ function makeSummary(
     events: run.events,
     timeline: run.timeline,
     samples: 'samples.jsonl',
-    throughput: [],
+    throughput: result.throughput,
   };
 }
 

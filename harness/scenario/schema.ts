@@ -3,6 +3,7 @@
  * Strict everywhere: an unknown key is an error, so a typo never silently turns a budget off.
  */
 import { z } from 'zod';
+import { MIN_TREND_POINTS } from '../analysis/trend.ts';
 import { faultSchema } from '../faults/timeline.ts';
 import { eventTriggers } from '../probes/sampler.ts';
 import { workloadSchema } from '../workloads/registry.ts';
@@ -40,6 +41,11 @@ const phase = z.strictObject({
   workloads: z.array(workloadSchema).default([]),
   /** Faults injected at set times in this phase (kill, stop, start, restart, pause, resume). */
   faults: z.array(faultSchema).default([]),
+  /**
+   * Split the phase into this many equal cycles: the workloads run once per cycle, and after each one
+   * every node gets a forced-GC sample (heap profile, MemStats, goroutines, RSS) for the trend verdict.
+   */
+  cycles: z.number().int().min(1).max(500).default(1),
 });
 
 const growth = z.strictObject({
@@ -60,6 +66,12 @@ const budgets = z.strictObject({
   errorRate: z.number().min(0).max(1).optional(),
   /** Worst p95 submission latency among workloads, in milliseconds. */
   p95LatencyMs: z.number().positive().optional(),
+  /** Fail when the trend verdict of a node's post-GC heap or goroutines is 'leak' (needs cycles). */
+  noLeakTrend: z.boolean().optional(),
+  /** Steady-state post-GC heap growth per 1,000 workload operations, judged on the trend (needs cycles). */
+  heapGrowthPer1kOps: size.optional(),
+  /** Steady-state goroutine growth per 1,000 workload operations, judged on the trend (needs cycles). */
+  goroutineGrowthPer1kOps: z.number().min(0).optional(),
 });
 
 export const scenarioSchema = z.strictObject({
@@ -79,6 +91,19 @@ export const scenarioSchema = z.strictObject({
   budgets,
   /** Goroutine stacks to leave out of the goroutine diff (regular expressions on frame names). */
   goroutineIgnore: z.array(z.string()).default([]),
+  /**
+   * Heap profile sampling: one sample per this many allocated bytes (Go's default 524288). Smaller is
+   * finer attribution and more overhead; nodes get GODEBUG=memprofilerate=N.
+   */
+  memProfileRate: z.number().int().min(1).max(64 << 20).optional(),
+}).superRefine((s, ctx) => {
+  // Trend budgets need a trend: the 'before' snapshot plus at least 4 forced-GC cycle samples.
+  const cycles = s.phases.reduce((n, p) => n + (p.cycles > 1 ? p.cycles : 0), 0);
+  for (const key of ['noLeakTrend', 'heapGrowthPer1kOps', 'goroutineGrowthPer1kOps'] as const) {
+    if (s.budgets[key] !== undefined && cycles < MIN_TREND_POINTS - 1) {
+      ctx.addIssue({ code: 'custom', path: ['budgets', key], message: `needs a trend: give the phases at least ${MIN_TREND_POINTS - 1} cycles in all (phases[].cycles)` });
+    }
+  }
 });
 
 /** What a scenario file exports: durations and sizes may be strings, defaults may be left out. */

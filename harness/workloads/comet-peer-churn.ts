@@ -278,7 +278,7 @@ export function cometPeerChurn(opts: CometPeerChurnOptions): Workload {
           cyclesDone++;
         }
       } finally {
-        windowMs = performance.now() - start;
+        windowMs += performance.now() - start; // run() may be called once per cycle
       }
       // Back up before the final snapshot when the workload found the target up (not after an abort).
       if (!signal.aborted && wasUp && !target!.isRunning()) {
@@ -297,7 +297,7 @@ export function cometPeerChurn(opts: CometPeerChurnOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed };
+      return { sent, accepted, failed, latency: hist };
     },
 
     stats(): WorkloadStats {

@@ -179,7 +179,7 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
           await j.node.stop().catch(() => j.node.kill());
         }
       }
-      windowMs = performance.now() - t0;
+      windowMs += performance.now() - t0; // run() may be called once per cycle
       snapshotsTaken = 0;
       for (const v of validators) snapshotsTaken += (await logHeightsSince(v.node.logPath, v.offset, SNAPSHOT_TAKEN_RE)).length;
     },
@@ -189,7 +189,7 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent: attempted, accepted: completed, failed };
+      return { sent: attempted, accepted: completed, failed, latency: hist };
     },
 
     stats(): WorkloadStats {

@@ -212,7 +212,7 @@ export function gethPeerChurn(opts: GethPeerChurnOptions): Workload {
           if (!ctx.signal.aborted) cyclesDone++;
         }
       } finally {
-        windowMs = performance.now() - start;
+        windowMs += performance.now() - start; // run() may be called once per cycle
       }
     },
 
@@ -230,7 +230,7 @@ export function gethPeerChurn(opts: GethPeerChurnOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed };
+      return { sent, accepted, failed, latency: hist };
     },
 
     stats(): WorkloadStats {

@@ -236,7 +236,7 @@ export function gethStateIteration(opts: GethStateIterationOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed };
+      return { sent, accepted, failed, latency: hist };
     },
 
     stats(): WorkloadStats {

@@ -331,10 +331,10 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
       });
       link.unlink();
       cursor = loop.cursor;
-      windowMs = loop.windowMs;
-      skipped = loop.skipped;
-      lateTicks = loop.lateTicks;
-      cpuMs = loop.cpuMs;
+      windowMs += loop.windowMs;
+      skipped += loop.skipped;
+      lateTicks += loop.lateTicks;
+      cpuMs += loop.cpuMs;
       ctx.log(`geth-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(windowMs / 1000).toFixed(1)} s`);
 
       // Inclusion, bounded (skipped on abort: release() checks once instead).
@@ -364,7 +364,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed };
+      return { sent, accepted, failed, latency: hist };
     },
 
     stats(): WorkloadStats {

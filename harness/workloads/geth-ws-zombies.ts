@@ -103,7 +103,7 @@ export function gethWsZombies(opts: GethWsZombiesOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent: attempted, accepted: confirmed, failed };
+      return { sent: attempted, accepted: confirmed, failed, latency: hist };
     },
 
     stats(): WorkloadStats {

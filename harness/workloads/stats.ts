@@ -137,6 +137,30 @@ export class LatencyHistogram {
     }
   }
 
+  /** A copy with the same layout and counts (to subtract later: latency over a window). */
+  clone(): LatencyHistogram {
+    const copy = new LatencyHistogram({ minMs: this.minMs, maxMs: this.maxMs, bucketsPerDoubling: this.bucketsPerDoubling });
+    copy.merge(this);
+    return copy;
+  }
+
+  /**
+   * Nearest-rank percentile of the samples recorded since `earlier` (a clone of this histogram taken
+   * before); null when none. Bucket resolution, not clamped to the window's exact min/max.
+   */
+  percentileSince(earlier: LatencyHistogram | undefined, p: number): number | null {
+    const before = earlier?.counts;
+    const total = this.total - (earlier?.total ?? 0);
+    if (!(total > 0)) return null;
+    const rank = Math.max(1, Math.ceil((Math.min(100, Math.max(0, p)) / 100) * total));
+    let seen = 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i]! - (before?.[i] ?? 0);
+      if (seen >= rank) return this.clamp(this.bucketMiddle(i));
+    }
+    return this.hi;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.total = 0;

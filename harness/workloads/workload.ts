@@ -4,6 +4,7 @@
  * window measures the node, not the generator's setup.
  */
 import type { RunningNode } from '../runtimes/runtime.ts';
+import type { LatencyHistogram } from './stats.ts';
 
 export interface WorkloadContext {
   /** Nodes of the run the workload may target (already ready). */
@@ -42,11 +43,13 @@ export interface WorkloadStats {
   extra?: Record<string, number | string>;
 }
 
-/** Live figures for the console view. */
+/** Live figures for the console view and the run's throughput series. */
 export interface WorkloadProgress {
   sent: number;
   accepted: number;
   failed: number;
+  /** The workload's cumulative latency histogram (read only), for latency over time. */
+  latency?: LatencyHistogram;
 }
 
 export interface Workload {

@@ -645,7 +645,7 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed };
+      return { sent, accepted, failed, latency: hist };
     },
 
     stats(): WorkloadStats {

@@ -1,0 +1,48 @@
+/**
+ * Workload cycles and the forced-GC sample after each: the points the trend verdict fits. A cycle's
+ * sample reuses the snapshot probe (heap?gc=1 profile, goroutine profile, MemStats, RSS), so every point
+ * can be opened in `go tool pprof` and diffed against any other.
+ */
+import path from 'node:path';
+import { heapTotals, readProfile } from '../analysis/index.ts';
+import type { TrendPoint } from '../analysis/trend.ts';
+import { takeSnapshot, type Snapshot } from '../probes/snapshot.ts';
+import type { RunContext } from './context.ts';
+import type { Network } from './network.ts';
+
+export class TrendRecorder {
+  readonly points = new Map<string, TrendPoint[]>();
+  /** Cycles sampled so far over the whole run (cycle 0 is the 'before' snapshot). */
+  cycle = 0;
+
+  /** Record one node's snapshot as the point of the current cycle. */
+  add(run: RunContext, node: string, snapshot: Snapshot, ops: number): void {
+    const list = this.points.get(node) ?? [];
+    list.push({
+      cycle: this.cycle,
+      phase: run.phase,
+      t: Date.parse(snapshot.takenAt) - run.startedAt,
+      ops,
+      heapInuse: heapTotals(readProfile(snapshot.heapProfile)).inuseBytes,
+      heapAlloc: snapshot.memstats.HeapAlloc,
+      sys: snapshot.memstats.Sys,
+      goroutines: snapshot.goroutines,
+      rss: snapshot.rssBytes,
+      profile: path.relative(run.dir, snapshot.heapProfile),
+    });
+    this.points.set(node, list);
+  }
+
+  /** Forced-GC sample of every running node after a cycle. A node down at that moment has no point. */
+  async sample(run: RunContext, network: Network, ops: number): Promise<void> {
+    this.cycle += 1;
+    const label = `cycle-${this.cycle}`;
+    await Promise.all(
+      network.members.map(async (m) => {
+        if (!m.node.isRunning()) return;
+        const snapshot = await takeSnapshot(m.node, m.flavor, path.join(run.dir, 'profiles', m.node.name), label, run.signal);
+        this.add(run, m.node.name, snapshot, ops);
+      }),
+    );
+  }
+}

@@ -1,0 +1,52 @@
+// The trend verdict on real nodes: a cache that fills to its bound is 'bounded', a small steady leak is
+// 'leak'. The per-cycle points are real forced-GC heap profiles whose totals `go tool pprof` agrees with.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runScenario } from 'chainsoak';
+import txpoolCap from '../scenarios/geth-txpool-cap.ts';
+import { pprofTop } from '../support/pprof.ts';
+
+const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-trend-'));
+
+describe('trend verdict on real nodes', function () {
+  this.timeout(10 * 60_000);
+
+  it("geth's transaction pool filled to its cap is judged bounded, not a leak", async () => {
+    const summary = await runScenario(txpoolCap, { reportsDir });
+    assert.equal(summary.error, null, summary.error?.message);
+    const [node] = summary.nodes;
+    assert.ok(node?.trend, 'trend fitted');
+    const { points, heapInuse, goroutines } = node.trend;
+    assert.equal(points.length, 9, 'before + 8 cycles');
+    assert.deepEqual(points.map((p) => p.cycle), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    // The pool really filled and then refused: sent keeps rising, the pool stays at its caps.
+    const flood = summary.workloads[0]!;
+    assert.ok(flood.accepted >= 4096 && flood.accepted <= 4096 + 1024 + 64, `accepted ${flood.accepted}`);
+    assert.ok(flood.failed > 2 * flood.accepted, `refused ${flood.failed}`);
+    assert.ok(points.at(-1)!.ops > points[3]!.ops, 'operations counted through the plateau');
+    // The verdict: grew, then levelled off.
+    assert.equal(heapInuse.verdict, 'bounded', heapInuse.message);
+    assert.ok(heapInuse.growth > 2 << 20, `grew ${heapInuse.growth} bytes`);
+    assert.ok(heapInuse.tailSlopeCI[0] <= 0, `tail slope interval ${heapInuse.tailSlopeCI}`);
+    assert.notEqual(goroutines.verdict, 'leak', goroutines.message);
+    const trendBudgets = summary.budgets.filter((b) => b.name === 'heap trend' || b.name === 'heap growth per 1k ops');
+    assert.equal(trendBudgets.length, 2);
+    assert.ok(trendBudgets.every((b) => b.pass), JSON.stringify(trendBudgets));
+    // Each point is a heap profile on disk whose inuse total is pprof's.
+    const last = points.at(-1)!;
+    assert.ok(last.profile && existsSync(path.join(summary.reportDir, last.profile)));
+    const pprof = pprofTop(summary.reportDir, { sampleIndex: 'inuse_space', bytes: true, cum: false, file: last.profile });
+    assert.equal(last.heapInuse, pprof.total);
+    // Where the memory is: the flood phase's figures and no memory outside the heap.
+    const fill = node.phases.find((p) => p.phase === 'fill');
+    assert.ok(fill && fill.numGC > 0 && fill.allocated > 10 << 20, JSON.stringify(fill));
+    assert.ok(fill.gcPauseMs !== undefined && fill.gcPauseMs > 0, 'geth reports GC pauses');
+    assert.equal(node.outsideHeap.flagged, false, node.outsideHeap.message);
+    assert.equal(node.heapSampleRate, 512 * 1024, "Go's default MemProfileRate");
+    // Throughput over time follows the flood.
+    const rates = summary.throughput;
+    assert.ok(rates.length > 10 && rates.at(-1)!.sent === flood.sent, `${rates.length} points, last ${JSON.stringify(rates.at(-1))}`);
+  });
+});
