@@ -5,6 +5,10 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { compareBuilds } from './compare/compare.ts';
+import { recordRun } from './compare/history.ts';
+import { writeCompareJUnit } from './compare/junit.ts';
+import { compareTable } from './compare/table.ts';
 import { ChainsoakError, UsageError } from './errors.ts';
 import { ensureBinary, listInstalled } from './nodes/install.ts';
 import { parseNodeSpec } from './nodes/node-spec.ts';
@@ -45,8 +49,24 @@ program
   .option('--keep', 'keep node data directories after the run')
   .option('--junit <file>', 'also write one JUnit file for all scenarios here')
   .option('--reports <dir>', 'folder for run reports', 'reports')
+  .option('--history <file>', 'append each run to this history file (default <reports>/history.jsonl)')
+  .option('--against-history <n>', 'also judge each run against the last n runs of its scenario in the history', positiveIntArg)
   .addOption(new Option('--quiet', 'no live view, only the verdict'))
   .action(runCommand);
+
+program
+  .command('compare')
+  .description('run a scenario alternately on two builds and say whether the candidate regressed (exit 1)')
+  .argument('<scenario>', 'scenario file')
+  .requiredOption('--base <spec>', 'the reference build: geth, geth@v1.16.7 or geth@/path/to/geth')
+  .requiredOption('--candidate <spec>', 'the build under test, in the same forms')
+  .option('--runs <n>', 'runs per side (base, candidate, base, candidate, ...)', positiveIntArg, 3)
+  .option('--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)", durationArg)
+  .option('--seed <n>', 'seed for every random choice (the same for every run)', intArg)
+  .option('--reports <dir>', 'parent folder of the compare folder', 'reports')
+  .option('--junit <file>', 'also write JUnit here: one test case per gating figure')
+  .addOption(new Option('--quiet', 'no live view, only the verdict'))
+  .action(compareCommand);
 
 const nodes = program.command('nodes').description('node binaries built from the Go module proxy');
 nodes
@@ -73,7 +93,19 @@ nodes
     for (const n of installed) process.stdout.write(`${n.flavor}@${n.version}\t${n.goVersion}\t${n.builtAt}\t${n.path}\n`);
   });
 
-async function runCommand(paths: string[], opts: { node?: string; duration?: number; seed?: number; keep?: boolean; junit?: string; reports: string; quiet?: boolean }): Promise<void> {
+interface RunFlags {
+  node?: string;
+  duration?: number;
+  seed?: number;
+  keep?: boolean;
+  junit?: string;
+  reports: string;
+  history?: string;
+  againstHistory?: number;
+  quiet?: boolean;
+}
+
+async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   const files: string[] = [];
   for (const p of paths) {
     let isDir: boolean;
@@ -95,11 +127,12 @@ async function runCommand(paths: string[], opts: { node?: string; duration?: num
     }
   }
 
+  const historyFile = opts.history ?? path.join(opts.reports, 'history.jsonl');
   const summaries: RunSummary[] = [];
   for (const scenario of scenarios) {
     if (interrupt.signal.aborted) break;
     const view = opts.quiet ? undefined : new ConsoleView(`chainsoak ${scenario.name}`);
-    const summary = await runScenario(scenario, {
+    const measured = await runScenario(scenario, {
       ...(opts.node ? { node: opts.node } : {}),
       ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
@@ -108,6 +141,7 @@ async function runCommand(paths: string[], opts: { node?: string; duration?: num
       signal: interrupt.signal,
       ...(view ? { view } : {}),
     });
+    const summary = await recordRun(measured, { file: historyFile, ...(opts.againstHistory !== undefined ? { against: opts.againstHistory } : {}) });
     summaries.push(summary);
     process.stdout.write(verdictTable(summary) + '\n');
     if (summary.error?.detail) process.stderr.write(indent(summary.error.detail) + '\n');
@@ -117,6 +151,36 @@ async function runCommand(paths: string[], opts: { node?: string; duration?: num
     process.stdout.write(`junit: ${opts.junit}\n`);
   }
   process.exitCode = combinedExitCode(summaries);
+}
+
+async function compareCommand(file: string, opts: { base: string; candidate: string; runs: number; duration?: number; seed?: number; reports: string; junit?: string; quiet?: boolean }): Promise<void> {
+  // Cheap checks first, so a typo fails before the scenario loads or a build starts.
+  for (const [flag, spec] of [['--base', opts.base], ['--candidate', opts.candidate]] as const) {
+    try {
+      parseNodeSpec(spec, flavors);
+    } catch (error) {
+      throw error instanceof UsageError ? new UsageError(`${flag} ${spec}: ${error.message}`) : error;
+    }
+  }
+  const log = (line: string) => process.stderr.write(`  ${line}\n`);
+  const result = await compareBuilds(file, {
+    base: opts.base,
+    candidate: opts.candidate,
+    runs: opts.runs,
+    ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    reportsDir: opts.reports,
+    signal: interrupt.signal,
+    log,
+    ...(opts.quiet ? {} : { view: (label: string) => new ConsoleView(`chainsoak compare ${label}`) }),
+  });
+  process.stdout.write(compareTable(result) + '\n');
+  if (result.error?.detail) process.stderr.write(indent(result.error.detail) + '\n');
+  if (opts.junit) {
+    writeCompareJUnit(path.resolve(opts.junit), result);
+    process.stdout.write(`junit: ${opts.junit}\n`);
+  }
+  process.exitCode = result.exitCode;
 }
 
 /** Interrupted beats infrastructure error beats failed budget beats pass. */
@@ -134,6 +198,11 @@ function durationArg(value: string): number {
 
 function intArg(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+function positiveIntArg(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
   return Number(value);
 }
 

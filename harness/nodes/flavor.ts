@@ -17,6 +17,12 @@ export interface GoBuildRecipe {
   binary: string;
   /** Extra -ldflags some versions need with a new Go toolchain (old geth: -checklinkname=0). */
   ldflags?(version: string): string | undefined;
+  /**
+   * Absolute path of a Go module that ships with chainsoak (the leaky-node fixture): it is built from that
+   * directory with `go build` instead of fetched from the module proxy, and its versions are content
+   * hashes of the source (install.ts sourceVersion), so an edited source is built again.
+   */
+  localDir?: string;
 }
 
 /** Loopback URLs a started node serves. pprof is mandatory: it is how chainsoak sees the Go heap. */

@@ -1,5 +1,6 @@
 /**
- * Provision node binaries: `go install <module>/<cmdPath>@<version>` into a per-version cache directory.
+ * Provision node binaries: `go install <module>/<cmdPath>@<version>` into a per-version cache directory,
+ * or, for a recipe with a localDir, `go build` in that directory (the version is then `src-<hash>`).
  *
  *   <cacheRoot>/nodes/<flavor>/<version>/<binary>       the binary
  *   <cacheRoot>/nodes/<flavor>/<version>/build.json     written last: binary + build.json = complete
@@ -8,6 +9,7 @@
  *                                                       so the final rename is atomic)
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -30,6 +32,8 @@ export interface BuildInfo {
   cgoEnabled: string;
   builtAt: string;
   buildSeconds: number;
+  /** The source directory of a local build (recipe.localDir). */
+  source?: string;
 }
 
 export interface InstalledBinary {
@@ -93,10 +97,57 @@ function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-/** GOFLAGS from the environment with any -mod=... replaced by -mod=mod. */
-function goflags(): string {
+/**
+ * GOFLAGS from the environment with any -mod=... replaced by `mod`: -mod=mod for `go install m@v`; none
+ * (go's read-only default) for a local build, so go never rewrites the source's go.mod or go.sum.
+ */
+function goflags(mod?: string): string {
   const inherited = (process.env.GOFLAGS ?? '').split(/\s+/).filter((f) => f !== '' && !f.startsWith('-mod='));
-  return [...inherited, '-mod=mod'].join(' ');
+  return [...inherited, ...(mod ? [mod] : [])].join(' ');
+}
+
+/**
+ * The version of a local module's source: `src-` and 12 hex digits of a sha256 over the names and
+ * contents of its top-level *.go files, go.mod and go.sum.
+ */
+export function sourceVersion(dir: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.go') || n === 'go.mod' || n === 'go.sum').sort();
+  } catch (err) {
+    throw new InfraError(`cannot read the Go source in ${dir}: ${(err as Error).message}`);
+  }
+  if (!names.includes('go.mod')) throw new InfraError(`${dir} has no go.mod: not a Go module chainsoak can build`);
+  const hash = createHash('sha256');
+  for (const name of names) {
+    const content = readFileSync(path.join(dir, name));
+    hash.update(`${name}\0${content.length}\0`).update(content);
+  }
+  return `src-${hash.digest('hex').slice(0, 12)}`;
+}
+
+/** A version ensureBinary accepts for the recipe: a release tag, or the local source's current hash (plus a suffix). */
+function checkVersion(flavorName: string, recipe: GoBuildRecipe, version: string): void {
+  if (!recipe.localDir) {
+    if (!isSemverTag(version)) throw new UsageError(`bad ${flavorName} version '${version}': expected a release tag like v1.2.3`);
+    return;
+  }
+  safeSegment(`${flavorName} version`, version);
+  const current = sourceVersion(recipe.localDir);
+  if (version !== current && !version.startsWith(`${current}-`)) {
+    throw new UsageError(`${flavorName} is built from its source in ${recipe.localDir} (now ${current}), not at version '${version}'; give no version, or a path to a binary`);
+  }
+}
+
+/** The go command line of a build: `go install <module>/<cmdPath>@<version>`, or `go build -o` in localDir. */
+function buildCommand(recipe: GoBuildRecipe, version: string, gobin: string): { args: string[]; cwd: string; ldflags: string | undefined } {
+  const ldflags = recipe.ldflags?.(version);
+  const flags = ldflags ? [`-ldflags=${ldflags}`] : [];
+  if (recipe.localDir) {
+    // The content hash is the binary's identity: no file paths of the checkout (-trimpath), no VCS stamp.
+    return { args: ['build', '-trimpath', '-buildvcs=false', ...flags, '-o', path.join(gobin, recipe.binary), '.'], cwd: recipe.localDir, ldflags };
+  }
+  return { args: ['install', ...flags, `${recipe.module}/${recipe.cmdPath}@${version}`], cwd: gobin, ldflags };
 }
 
 interface RunResult {
@@ -245,8 +296,9 @@ async function acquireLock(versionDir: string, label: string, binary: string, op
 }
 
 /**
- * Return the absolute path of `<flavor> <version>`'s binary, building it with `go install` first if the
- * cache does not hold it. Safe against concurrent callers (other processes included) and interruption.
+ * Return the absolute path of `<flavor> <version>`'s binary, building it first (`go install`, or `go build`
+ * in the recipe's localDir) if the cache does not hold it. Safe against concurrent callers (other
+ * processes included) and interruption.
  *
  * Throws UsageError if the version does not exist in the Go module proxy, InfraError if the build fails
  * otherwise, and the signal's reason if aborted.
@@ -258,9 +310,7 @@ export async function ensureBinary(
   opts: { onProgress?: (line: string) => void; signal?: AbortSignal } = {},
 ): Promise<string> {
   safeSegment('flavor name', flavorName);
-  if (!isSemverTag(version)) {
-    throw new UsageError(`bad ${flavorName} version '${version}': expected a release tag like v1.2.3`);
-  }
+  checkVersion(flavorName, recipe, version);
   const root = cacheRoot();
   const versionDir = path.join(root, 'nodes', flavorName, version);
   const label = `${flavorName} ${version}`;
@@ -282,27 +332,28 @@ export async function ensureBinary(
     if (again) return again;
 
     await mkdir(tmpParent, { recursive: true });
-    // We hold the lock, so leftovers with our prefix are from a builder that was killed.
+    // We hold the lock, so leftovers with our prefix are from a builder that was killed. mkdtemp adds 6
+    // characters: a longer name is another version's (v1.2.3- vs v1.2.3-rc1-, src-x- vs src-x-leaks-...).
     const prefix = `${flavorName}-${version}-`;
     for (const name of await readdir(tmpParent)) {
-      if (name.startsWith(prefix)) await rm(path.join(tmpParent, name), { recursive: true, force: true });
+      if (name.startsWith(prefix) && name.length === prefix.length + 6) await rm(path.join(tmpParent, name), { recursive: true, force: true });
     }
     tmp = await mkdtemp(path.join(tmpParent, prefix));
 
-    const ldflags = recipe.ldflags?.(version);
     // Pure-Go builds unless the caller's environment says otherwise: a static binary, no C compiler
     // needed, and every allocation is on the Go heap where pprof (and so chainsoak) can see it.
     // geth v1.10+ builds and runs without cgo (secp256k1 falls back to its pure-Go implementation).
     const cgo = process.env.CGO_ENABLED ?? '0';
-    const env: NodeJS.ProcessEnv = { ...process.env, GOBIN: tmp, GOFLAGS: goflags(), CGO_ENABLED: cgo };
+    const env: NodeJS.ProcessEnv = recipe.localDir
+      ? { ...process.env, GOBIN: tmp, GOFLAGS: goflags(), CGO_ENABLED: cgo, GOWORK: 'off' } // only the module's own go.mod/go.sum count
+      : { ...process.env, GOBIN: tmp, GOFLAGS: goflags('-mod=mod'), CGO_ENABLED: cgo };
     const goVer = await goVersion(env, tmp, opts.signal);
-    const target = `${recipe.module}/${recipe.cmdPath}@${version}`;
-    const args = ['install', ...(ldflags ? [`-ldflags=${ldflags}`] : []), target];
-    opts.onProgress?.(`chainsoak: building ${label} with ${goVer}: go ${args.join(' ')}`);
+    const { args, cwd, ldflags } = buildCommand(recipe, version, tmp);
+    opts.onProgress?.(`chainsoak: building ${label} with ${goVer}: go ${args.join(' ')}${recipe.localDir ? ` (in ${cwd})` : ''}`);
 
     const started = Date.now();
-    let r = await runGo(args, env, tmp, (line) => opts.onProgress?.(line), opts.signal);
-    if (r.code !== 0 && saysVersionMissing(r.lines, recipe, version)) {
+    let r = await runGo(args, env, cwd, (line) => opts.onProgress?.(line), opts.signal);
+    if (r.code !== 0 && !recipe.localDir && saysVersionMissing(r.lines, recipe, version)) {
       // `go install m@v` also asks the proxy for the module's version list (retraction checks). Some
       // mirrors refuse that list for a module whose exact versions they still serve (tendermint here).
       // If the exact version downloads, install again with the local module cache as a fallback proxy.
@@ -318,11 +369,11 @@ export async function ensureBinary(
     }
     const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
     if (r.code !== 0) {
-      if (saysVersionMissing(r.lines, recipe, version)) {
+      if (!recipe.localDir && saysVersionMissing(r.lines, recipe, version)) {
         throw new UsageError(`${label} does not exist in the Go module proxy (${recipe.module})`);
       }
       const how = r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
-      throw new InfraError(`building ${label} failed: go install ${how} (${goVer}); last lines of its output follow`, {
+      throw new InfraError(`building ${label} failed: go ${args[0]} ${how} (${goVer}); last lines of its output follow`, {
         detail: r.lines.slice(-DETAIL_LINES).join('\n'),
       });
     }
@@ -331,7 +382,7 @@ export async function ensureBinary(
     try {
       await stat(built);
     } catch {
-      throw new InfraError(`building ${label}: go install succeeded but produced no ${recipe.binary} in GOBIN`, {
+      throw new InfraError(`building ${label}: go ${args[0]} succeeded but produced no ${recipe.binary} in GOBIN`, {
         detail: r.lines.slice(-DETAIL_LINES).join('\n'),
       });
     }
@@ -351,6 +402,7 @@ export async function ensureBinary(
       cgoEnabled: cgo,
       builtAt: new Date().toISOString(),
       buildSeconds,
+      ...(recipe.localDir ? { source: recipe.localDir } : {}),
     };
     const jsonTmp = path.join(tmp, BUILD_JSON);
     await writeFile(jsonTmp, JSON.stringify(info, null, 2) + '\n');
