@@ -7,7 +7,8 @@ import { checkBudgets } from '../analysis/budgets.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError } from '../errors.ts';
-import { Sampler } from '../probes/sampler.ts';
+import { Sampler, type Sample } from '../probes/sampler.ts';
+import { writeHtmlReport } from '../report/html/index.ts';
 import { takeSnapshot, type Snapshot } from '../probes/snapshot.ts';
 import { writeJUnit } from '../report/junit.ts';
 import { writeSummary, type NodeReport, type RunSummary, type Verdict } from '../report/summary.ts';
@@ -81,9 +82,19 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     options.view?.stop();
   }
   summary.durationMs = run.elapsedMs();
+  await writeHtml(summary, sampler.samples);
   await writeSummary(summary);
   await writeJUnit(path.join(run.dir, 'junit.xml'), [summary]);
   return summary;
+}
+
+/** The HTML report is a view of the run: a problem writing it is reported, never the run's verdict. */
+async function writeHtml(summary: RunSummary, samples: Sample[]): Promise<void> {
+  try {
+    summary.html = path.relative(summary.reportDir, await writeHtmlReport(summary, samples));
+  } catch (error) {
+    summary.events.push({ t: summary.durationMs, kind: 'html-report-failed', detail: (error as Error).message });
+  }
 }
 
 /** Snapshot every running node; a node that a fault left down gets none (null). */
