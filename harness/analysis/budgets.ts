@@ -16,7 +16,7 @@ export interface NodeMeasurement {
   rssBefore: number | null;
   rssAfter: number | null;
   /** Trend fits over the forced-GC cycle samples, when the phases have cycles. */
-  trend?: { heapInuse: TrendFit; goroutines: TrendFit };
+  trend?: { heapAlloc: TrendFit; goroutines: TrendFit };
 }
 
 export interface BudgetResult {
@@ -102,9 +102,9 @@ function trendBudgets(out: BudgetResult[], m: NodeMeasurement, budgets: Budgets)
     }
     return;
   }
-  const { heapInuse, goroutines } = m.trend;
+  const { heapAlloc, goroutines } = m.trend;
   if (budgets.noLeakTrend) {
-    for (const [name, fit] of [['heap trend', heapInuse], ['goroutine trend', goroutines]] as const) {
+    for (const [name, fit] of [['heap trend', heapAlloc], ['goroutine trend', goroutines]] as const) {
       out.push({ name, node: m.node, limit: 0, observed: fit.verdict === 'leak' ? 1 : 0, unit: 'ratio', pass: fit.verdict !== 'leak', message: `${fit.verdict}: ${fit.message}` });
     }
   }
@@ -121,7 +121,7 @@ function trendBudgets(out: BudgetResult[], m: NodeMeasurement, budgets: Budgets)
     const why = fit.verdict === 'leak' ? `still rising: ${show(slope)} per 1k ops over the last cycles` : `${fit.verdict} (steady state ${show(slope)} per 1k ops, not significant)`;
     out.push(result(name, m.node, limit, observed, unit, `${why} (limit ${show(limit)} per 1k ops)`));
   };
-  perOps('heap growth per 1k ops', budgets.heapGrowthPer1kOps, heapInuse, 'bytes', formatBytes);
+  perOps('heap growth per 1k ops', budgets.heapGrowthPer1kOps, heapAlloc, 'bytes', formatBytes);
   perOps('goroutine growth per 1k ops', budgets.goroutineGrowthPer1kOps, goroutines, 'goroutines', (v) => (v >= 0 ? '+' : '') + v.toFixed(2));
 }
 

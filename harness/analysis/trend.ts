@@ -15,7 +15,7 @@ export interface TrendPoint {
   ops: number;
   /** Post-GC heap in use (inuse_space of the forced-GC heap profile), bytes. */
   heapInuse: number;
-  /** runtime.MemStats right after the forced GC. */
+  /** runtime.MemStats.HeapAlloc read right after the forced GC: the heap floor the trend fits. */
   heapAlloc: number;
   sys: number;
   goroutines: number;
@@ -27,7 +27,8 @@ export interface TrendPoint {
 export type TrendVerdict = 'leak' | 'bounded' | 'flat' | 'insufficient';
 
 export interface TrendFit {
-  metric: 'heapInuse' | 'goroutines' | 'rss' | 'sys';
+  /** heapAlloc: the post-GC heap floor (live bytes right after a forced GC, exact, unlike the sampled profile). */
+  metric: 'heapAlloc' | 'goroutines' | 'rss' | 'sys';
   verdict: TrendVerdict;
   /** Growth from the first point to the end (the median of the last third of the points). */
   growth: number;
@@ -86,7 +87,7 @@ export function fitLine(xs: readonly number[], ys: readonly number[]): LineFit {
  * dominate. A floor in absolute units plus a share of the starting level (big heaps jitter more).
  */
 export const NOISE_FLOOR: Readonly<Record<TrendFit['metric'], { absolute: number; relative: number }>> = {
-  heapInuse: { absolute: 1 << 20, relative: 0.02 },
+  heapAlloc: { absolute: 1 << 20, relative: 0.02 },
   goroutines: { absolute: 3, relative: 0.02 },
   rss: { absolute: 4 << 20, relative: 0.03 },
   sys: { absolute: 4 << 20, relative: 0.03 },
@@ -148,7 +149,7 @@ export function fitTrend(points: readonly TrendPoint[], metric: TrendFit['metric
 }
 
 function value(p: TrendPoint, metric: TrendFit['metric']): number | null {
-  return metric === 'heapInuse' ? p.heapInuse : metric === 'goroutines' ? p.goroutines : metric === 'rss' ? p.rss : p.sys;
+  return metric === 'heapAlloc' ? p.heapAlloc : metric === 'goroutines' ? p.goroutines : metric === 'rss' ? p.rss : p.sys;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

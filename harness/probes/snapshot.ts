@@ -27,12 +27,13 @@ export async function takeSnapshot(node: RunningNode, flavor: NodeFlavor, dir: s
   const base = node.endpoints.pprof;
   try {
     const heap = await fetchBytes(`${base}/debug/pprof/heap?gc=1`, PROFILE_TIMEOUT_MS, signal);
+    // Read right after the forced GC: HeapAlloc is then the heap floor (the trend fits it).
+    const memstats = await (flavor.readMemStats?.(node.endpoints, signal) ?? readMemStatsFromPprof(node.endpoints, signal));
     const goroutine = await fetchBytes(`${base}/debug/pprof/goroutine`, PROFILE_TIMEOUT_MS, signal);
     const heapProfile = path.join(dir, `heap-${label}.pb.gz`);
     const goroutineProfile = path.join(dir, `goroutine-${label}.pb.gz`);
     await writeFile(heapProfile, heap);
     await writeFile(goroutineProfile, goroutine);
-    const memstats = await (flavor.readMemStats?.(node.endpoints, signal) ?? readMemStatsFromPprof(node.endpoints, signal));
     const goroutines = await readGoroutineCount(node.endpoints, signal);
     return {
       label,

@@ -39,7 +39,7 @@ export interface NodeReport {
   /** Runtime figures per phase, from the samples at the phase's start and end. */
   phases: PhaseFigures[];
   /** Forced-GC samples after each workload cycle and the fits over them (phases with `cycles`). */
-  trend?: { points: TrendPoint[]; heapInuse: TrendFit; goroutines: TrendFit; rss?: TrendFit; sys?: TrendFit };
+  trend?: { points: TrendPoint[]; heapAlloc: TrendFit; goroutines: TrendFit; rss?: TrendFit; sys?: TrendFit };
   /** Memory growing outside the Go heap (cgo, mmap): Sys or RSS growing much faster than HeapInuse. */
   outsideHeap: { flagged: boolean; heapInuseGrowth: number; sysGrowth: number; rssGrowth: number | null; message: string };
   /** Top growth classified into known leak patterns, most bytes (or goroutines) first. */

@@ -77,7 +77,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     goroutinesAfter: goroutines.after,
     rssBefore: before.rssBytes,
     rssAfter: after.rssBytes,
-    ...(trend ? { trend: { heapInuse: trend.heapInuse, goroutines: trend.goroutines } } : {}),
+    ...(trend ? { trend: { heapAlloc: trend.heapAlloc, goroutines: trend.goroutines } } : {}),
   };
   return { report, measurement };
 }
@@ -88,7 +88,7 @@ function fitTrends(points: TrendPoint[]): NonNullable<NodeReport['trend']> {
   const rss = points.every((p) => p.rss !== null) ? fitTrend(points, 'rss', bytes) : undefined;
   return {
     points,
-    heapInuse: fitTrend(points, 'heapInuse', bytes)!,
+    heapAlloc: fitTrend(points, 'heapAlloc', bytes)!,
     goroutines: fitTrend(points, 'goroutines', count)!,
     ...(rss ? { rss } : {}),
     sys: fitTrend(points, 'sys', bytes)!,

@@ -36,7 +36,7 @@ import { Comet38Client, HttpBatchClient, HttpClient } from '@cosmjs/tendermint-r
 import type { RpcClient } from '@cosmjs/tendermint-rpc';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
-import { pacedLoop } from './paced-loop.ts';
+import { PacedTotals, pacedLoop } from './paced-loop.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
@@ -234,7 +234,6 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   let localSignal: AbortSignal | undefined;
 
   // Run state.
-  let cursor = 0;
   let sent = 0;
   let accepted = 0;
   let failed = 0;
@@ -242,10 +241,6 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   let inFlight = 0;
   let peakInFlight = 0;
   let requests = 0;
-  let skipped = 0;
-  let lateTicks = 0;
-  let windowMs = 0;
-  let cpuMs = 0;
   let startHeight: number | undefined;
   let countedTo: number | undefined;
   let inBlocks: number | undefined;
@@ -253,6 +248,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   let tagB64 = '';
   let controlRaw: JsonRpcHttpClient | undefined;
   let txBytes = 0;
+  const totals = new PacedTotals();
   const hist = new LatencyHistogram();
   const errors = new ErrorSample(10);
 
@@ -506,7 +502,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       const loop = await pacedLoop({
         rate,
         tickMs,
-        from: cursor,
+        from: totals.cursor,
         limit: maxTxs,
         durationMs,
         batchSize,
@@ -518,12 +514,8 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         send: (lane, items) => sendChunk(clients[lane], items),
       });
       link.unlink();
-      cursor = loop.cursor;
-      windowMs += loop.windowMs;
-      skipped += loop.skipped;
-      lateTicks += loop.lateTicks;
-      cpuMs += loop.cpuMs;
-      ctx.log(`comet-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(windowMs / 1000).toFixed(1)} s`);
+      totals.add(loop);
+      ctx.log(`comet-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(totals.windowMs / 1000).toFixed(1)} s`);
 
       // Committed, once, bounded (skipped on abort: release() counts once instead).
       const target = mode === 'commit' ? 0 : accepted;
@@ -567,12 +559,9 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         batch: batchSize,
         requests,
         peakInFlight,
-        skippedBySchedule: skipped,
-        lateTicks,
+        ...totals.figures(accepted),
         txBytes,
         salt,
-        cpuMs: Math.round(cpuMs),
-        cpuMsPer1kAccepted: accepted ? Math.round((cpuMs / accepted) * 1000 * 10) / 10 : 0,
       };
       if (keyMode === 'reused') extra.reusedKeys = reusedKeys;
       if (startHeight !== undefined) extra.startHeight = startHeight;
@@ -583,7 +572,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       } else if (inBlocks !== undefined) {
         extra.committed = inBlocks;
       }
-      return windowStats('comet-tx-flood', { sent, accepted, failed, windowMs, hist, errors, extra });
+      return windowStats('comet-tx-flood', { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
     },
   };
 }

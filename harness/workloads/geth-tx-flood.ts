@@ -16,7 +16,7 @@ import { SigningKey, Transaction, computeAddress, getAddress, id, keccak256, toU
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
-import { pacedLoop } from './paced-loop.ts';
+import { PacedTotals, pacedLoop } from './paced-loop.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
@@ -88,18 +88,14 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
   let prepareMs = 0;
 
   // Run state.
-  let cursor = 0;
   let sent = 0;
   let accepted = 0;
   let failed = 0;
   let inFlight = 0;
   let peakInFlight = 0;
   let requests = 0;
-  let skipped = 0;
-  let windowMs = 0;
   let included: number | undefined;
-  let cpuMs = 0;
-  let lateTicks = 0;
+  const totals = new PacedTotals();
   const hist = new LatencyHistogram();
   const errors = new ErrorSample(10);
 
@@ -318,7 +314,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
       const loop = await pacedLoop({
         rate,
         tickMs,
-        from: cursor,
+        from: totals.cursor,
         limit: frags.length,
         durationMs,
         batchSize,
@@ -330,12 +326,8 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         send: (lane, items) => send(clients[lane], items.map((i) => frags[i]), signal),
       });
       link.unlink();
-      cursor = loop.cursor;
-      windowMs += loop.windowMs;
-      skipped += loop.skipped;
-      lateTicks += loop.lateTicks;
-      cpuMs += loop.cpuMs;
-      ctx.log(`geth-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(windowMs / 1000).toFixed(1)} s`);
+      totals.add(loop);
+      ctx.log(`geth-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(totals.windowMs / 1000).toFixed(1)} s`);
 
       // Inclusion, bounded (skipped on abort: release() checks once instead).
       const deadline = performance.now() + inclusionWaitMs;
@@ -375,15 +367,12 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         batch: batchSize,
         requests,
         peakInFlight,
-        skippedBySchedule: skipped,
-        lateTicks,
+        ...totals.figures(accepted),
         signUsPerTx: Math.round(signMsPerTx * 1000),
         prepareMs: Math.round(prepareMs),
-        cpuMs: Math.round(cpuMs),
-        cpuMsPer1kAccepted: accepted ? Math.round((cpuMs / accepted) * 1000 * 10) / 10 : 0,
       };
       if (included !== undefined) extra.included = included;
-      return windowStats('geth-tx-flood', { sent, accepted, failed, windowMs, hist, errors, extra });
+      return windowStats('geth-tx-flood', { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
     },
   };
 }

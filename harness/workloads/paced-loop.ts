@@ -77,3 +77,33 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
   await Promise.all([...inflight]);
   return { cursor, windowMs: performance.now() - t0, skipped: pacer.skipped, lateTicks, cpuMs: cpu().totalMs };
 }
+
+/**
+ * A workload's paced loops added up over every run() call (a phase in cycles calls run() once per
+ * cycle): the next item to send and the schedule figures every flood reports.
+ */
+export class PacedTotals {
+  cursor = 0;
+  windowMs = 0;
+  skipped = 0;
+  lateTicks = 0;
+  cpuMs = 0;
+
+  add(loop: PacedLoopResult): void {
+    this.cursor = loop.cursor;
+    this.windowMs += loop.windowMs;
+    this.skipped += loop.skipped;
+    this.lateTicks += loop.lateTicks;
+    this.cpuMs += loop.cpuMs;
+  }
+
+  /** The generator's own figures for `extra`: how well it kept the schedule and what it cost. */
+  figures(accepted: number): Record<string, number> {
+    return {
+      skippedBySchedule: this.skipped,
+      lateTicks: this.lateTicks,
+      cpuMs: Math.round(this.cpuMs),
+      cpuMsPer1kAccepted: accepted ? Math.round((this.cpuMs / accepted) * 1000 * 10) / 10 : 0,
+    };
+  }
+}

@@ -11,6 +11,7 @@ import { wsStreams, wsStreamsSchema } from './ws-streams.ts';
 import { gethStateIteration, gethStateIterationSchema } from './geth-state-iteration.ts';
 import { gethTxFlood } from './geth-tx-flood.ts';
 import { gethWsZombies } from './geth-ws-zombies.ts';
+import { fixtureOps, fixtureOpsSchema } from './fixture-ops.ts';
 import type { Workload } from './workload.ts';
 
 const positiveInt = z.number().int().positive();
@@ -55,6 +56,8 @@ export const workloadSchemas = {
   'comet-peer-churn': cometPeerChurnSchema,
   /** Websocket subscriptions (geth eth_subscribe, CometBFT subscribe) opened and ended every way clients end them. */
   'ws-streams': wsStreamsSchema,
+  /** Operations on leaky-node nodes (the Go leak fixture) at a target rate: POST /op?n=<batch>. */
+  'fixture-ops': fixtureOpsSchema,
 } as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', [
@@ -66,6 +69,7 @@ export const workloadSchema = z.discriminatedUnion('kind', [
   workloadSchemas['geth-peer-churn'],
   workloadSchemas['comet-peer-churn'],
   workloadSchemas['ws-streams'],
+  workloadSchemas['fixture-ops'],
 ]);
 
 export type WorkloadDecl = z.input<typeof workloadSchema>;
@@ -89,5 +93,7 @@ export function createWorkload(decl: ParsedWorkload): Workload {
       return wsStreams(decl);
     case 'comet-tx-flood':
       return cometTxFlood(decl);
+    case 'fixture-ops':
+      return fixtureOps(decl);
   }
 }

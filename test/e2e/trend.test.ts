@@ -18,7 +18,7 @@ describe('trend verdict on real nodes', function () {
     assert.equal(summary.error, null, summary.error?.message);
     const [node] = summary.nodes;
     assert.ok(node?.trend, 'trend fitted');
-    const { points, heapInuse, goroutines } = node.trend;
+    const { points, heapAlloc, goroutines } = node.trend;
     assert.equal(points.length, 9, 'before + 8 cycles');
     assert.deepEqual(points.map((p) => p.cycle), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
     // The pool really filled and then refused: sent keeps rising, the pool stays at its caps.
@@ -27,9 +27,9 @@ describe('trend verdict on real nodes', function () {
     assert.ok(flood.failed > 2 * flood.accepted, `refused ${flood.failed}`);
     assert.ok(points.at(-1)!.ops > points[3]!.ops, 'operations counted through the plateau');
     // The verdict: grew, then levelled off.
-    assert.equal(heapInuse.verdict, 'bounded', heapInuse.message);
-    assert.ok(heapInuse.growth > 2 << 20, `grew ${heapInuse.growth} bytes`);
-    assert.ok(heapInuse.tailSlopeCI[0] <= 0, `tail slope interval ${heapInuse.tailSlopeCI}`);
+    assert.equal(heapAlloc.verdict, 'bounded', heapAlloc.message);
+    assert.ok(heapAlloc.growth > 2 << 20, `grew ${heapAlloc.growth} bytes`);
+    assert.ok(heapAlloc.tailSlopeCI[0] <= 0, `tail slope interval ${heapAlloc.tailSlopeCI}`);
     assert.notEqual(goroutines.verdict, 'leak', goroutines.message);
     const trendBudgets = summary.budgets.filter((b) => b.name === 'heap trend' || b.name === 'heap growth per 1k ops');
     assert.equal(trendBudgets.length, 2);

@@ -501,7 +501,7 @@ function withNewFields(summary: RunSummary, samples: Sample[]): RunSummary {
     };
   });
   const picks = [own[Math.floor(own.length / 3)]!, own[Math.floor((2 * own.length) / 3)]!, own.at(-1)!];
-  const fit = (metric: 'heapInuse' | 'goroutines', slope: number) => ({
+  const fit = (metric: 'heapAlloc' | 'goroutines', slope: number) => ({
     metric,
     verdict: 'bounded' as const,
     growth: slope * 2,
@@ -527,7 +527,7 @@ function withNewFields(summary: RunSummary, samples: Sample[]): RunSummary {
         rss: s.rss,
         profile: node.profiles.heapAfter,
       })),
-      heapInuse: fit('heapInuse', 123_456),
+      heapAlloc: fit('heapAlloc', 123_456),
       goroutines: fit('goroutines', 1.5),
     },
     phases,

@@ -117,7 +117,7 @@ function nodeCharts(name: string, own: Sample[], report: NodeReport | undefined,
   const heap: ChartSpec = {
     id: `chart-${slug}-heap`,
     title: `${name}: Go heap`,
-    ...(trend ? { subtitle: trendLine('heap in use', trend.heapInuse, 'bytes'), leak: trend.heapInuse.verdict === 'leak' } : {}),
+    ...(trend ? { subtitle: trendLine('post-GC heap floor', trend.heapAlloc, 'bytes'), leak: trend.heapAlloc.verdict === 'leak' } : {}),
     node: name,
     unit: 'bytes',
     series: [
@@ -178,10 +178,10 @@ function forcedGcPoints(report: NodeReport | undefined, summary: RunSummary, wha
     if (t !== undefined && v !== undefined && Number.isFinite(v)) byT.set(t / 1000, v);
   };
   if (what === 'heap') {
-    add(snapshotAt('before'), report.heap.before.inuseBytes);
-    add(snapshotAt('after'), report.heap.after.inuseBytes);
+    add(snapshotAt('before'), report.heap.before.memstats.HeapAlloc);
+    add(snapshotAt('after'), report.heap.after.memstats.HeapAlloc);
     add(snapshotAt('released'), report.released?.inuseBytes);
-    for (const p of report.trend?.points ?? []) add(p.t, p.heapInuse);
+    for (const p of report.trend?.points ?? []) add(p.t, p.heapAlloc);
   } else {
     add(snapshotAt('before'), report.goroutines.before);
     add(snapshotAt('after'), report.goroutines.after);
