@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runScenario } from 'chainsoak';
+import smallLeak from '../scenarios/fixture-small-leak.ts';
 import txpoolCap from '../scenarios/geth-txpool-cap.ts';
 import { pprofTop } from '../support/pprof.ts';
 
@@ -48,5 +49,28 @@ describe('trend verdict on real nodes', function () {
     // Throughput over time follows the flood.
     const rates = summary.throughput;
     assert.ok(rates.length > 10 && rates.at(-1)!.sent === flood.sent, `${rates.length} points, last ${JSON.stringify(rates.at(-1))}`);
+  });
+
+  it("the leak fixture's small steady leak is judged a leak, its bounded cache is not", async () => {
+    const summary = await runScenario(smallLeak, { reportsDir });
+    assert.equal(summary.error, null, summary.error?.message);
+    const leaky = summary.nodes.find((n) => n.name === 'leaky')!;
+    const cached = summary.nodes.find((n) => n.name === 'cached')!;
+    assert.equal(leaky.trend?.heapAlloc.verdict, 'leak', leaky.trend?.heapAlloc.message);
+    assert.equal(cached.trend?.heapAlloc.verdict, 'bounded', cached.trend?.heapAlloc.message);
+    // The fitted rate matches the leak: operations go round-robin to both nodes, each leaks 256 value bytes
+    // per operation, and a map entry costs its value plus a bounded overhead (key, slice header, slot).
+    const points = leaky.trend!.points;
+    const valueBytesPerCycle = ((points.at(-1)!.ops - points[0]!.ops) / 2 / 8) * 256;
+    const slope = leaky.trend!.heapAlloc.tailSlopePerCycle;
+    assert.ok(slope >= valueBytesPerCycle && slope <= 1.6 * valueBytesPerCycle, `slope ${slope} B/cycle vs ${valueBytesPerCycle} value bytes leaked per cycle`);
+    assert.ok(leaky.trend!.heapAlloc.growth < 4 << 20, 'a small leak: a few MB over the run');
+    assert.equal(leaky.heap.topGrowth[0]?.function, 'main.recordHeight');
+    // Budgets: the trend and per-operation budgets fail for the leak and pass for the cache.
+    const failed = summary.budgets.filter((b) => !b.pass).map((b) => `${b.node}: ${b.name}`).sort();
+    assert.deepEqual(failed, ['leaky: heap growth per 1k ops', 'leaky: heap trend']);
+    assert.equal(summary.verdict, 'fail');
+    // memProfileRate reached the nodes: their heap profiles are sampled every 8 KB.
+    for (const n of summary.nodes) assert.equal(n.heapSampleRate, 8192, n.name);
   });
 });
