@@ -34,14 +34,14 @@ export class TrendRecorder {
   }
 
   /** Forced-GC sample of every running node after a cycle. A node down at that moment has no point. */
-  async sample(run: RunContext, network: Network, ops: number): Promise<void> {
+  async sample(run: RunContext, network: Network, opsOf: (node: string) => number): Promise<void> {
     this.cycle += 1;
     const label = `cycle-${this.cycle}`;
     await Promise.all(
       network.members.map(async (m) => {
         if (!m.node.isRunning()) return;
         const snapshot = await takeSnapshot(m.node, m.flavor, path.join(run.dir, 'profiles', m.node.name), label, run.signal);
-        this.add(run, m.node.name, snapshot, ops);
+        this.add(run, m.node.name, snapshot, opsOf(m.node.name));
       }),
     );
   }

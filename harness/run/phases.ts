@@ -70,7 +70,7 @@ async function runCycles(run: RunContext, network: Network, phases: PlannedPhase
     await run.wait(cycleMs - (Date.now() - started));
     if (phase.cycles > 1) {
       run.event('cycle', `${phase.name} ${c}/${phase.cycles}`);
-      await trend.sample(run, network, operations(phases));
+      await trend.sample(run, network, (node) => operations(phases, node));
     }
   }
 }
@@ -79,8 +79,14 @@ async function runCycles(run: RunContext, network: Network, phases: PlannedPhase
  * Operations every workload of the run sent so far: the x axis of per-operation budgets. Sent, not
  * accepted: a request the node refused (a full pool) still went through its code and can still leak.
  */
-export function operations(phases: PlannedPhase[]): number {
-  return phases.reduce((n, p) => n + p.workloads.reduce((m, w) => m + w.progress().sent, 0), 0);
+export function operations(phases: PlannedPhase[], node?: string): number {
+  let n = 0;
+  for (const w of phases.flatMap((p) => p.workloads)) {
+    const progress = w.progress();
+    // A workload that says where its operations went counts only this node's; others count all theirs.
+    n += node !== undefined && progress.perNode ? (progress.perNode[node] ?? 0) : progress.sent;
+  }
+  return n;
 }
 
 export async function releaseWorkloads(phases: PlannedPhase[]): Promise<void> {

@@ -139,7 +139,8 @@ class ProcessNode implements RunningNode {
     this.expectingExit = true;
     if (this.paused) this.resumeGroup(pid); // a stopped process cannot handle SIGTERM
     signalGroup(pid, signal);
-    const timer = sleep(graceMs).then(() => 'timeout' as const);
+    // Unref'd: once the node has exited, the grace timer must not hold the CLI open for its full length.
+    const timer = sleep(graceMs, undefined, { ref: false }).then(() => 'timeout' as const);
     if ((await Promise.race([this.exitPromise!, timer])) === 'timeout') {
       signalGroup(pid, 'SIGKILL');
       await this.exitPromise;

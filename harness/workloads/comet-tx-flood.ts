@@ -546,7 +546,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist };
+      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(targets.map((t) => t.name)) };
     },
 
     stats(): WorkloadStats {

@@ -128,7 +128,7 @@ export function fixtureOps(opts: Omit<z.output<typeof fixtureOpsSchema>, 'kind'>
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist };
+      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(targets.map((t) => t.node.name)) };
     },
 
     stats(): WorkloadStats {

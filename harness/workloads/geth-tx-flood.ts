@@ -96,6 +96,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
   let requests = 0;
   let included: number | undefined;
   const totals = new PacedTotals();
+  let laneNames: string[] = [];
   const hist = new LatencyHistogram();
   const errors = new ErrorSample(10);
 
@@ -182,6 +183,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
       const toSign = ctx.plannedDurationMs === undefined ? maxTxs : Math.min(maxTxs, Math.ceil((rate * ctx.plannedDurationMs * 1.1) / 1000) + senderCount);
       const nodes = ctx.nodes.filter((n: RunningNode) => n.endpoints.http);
       if (nodes.length === 0) throw new Error('geth-tx-flood: no node with an http endpoint');
+      laneNames = nodes.map((n) => n.name);
       clients = nodes.map(
         (n) => new JsonRpcHttpClient(n.endpoints.http!, { timeoutMs: requestTimeoutMs, maxSockets: maxInFlight }),
       );
@@ -356,7 +358,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist };
+      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(laneNames) };
     },
 
     stats(): WorkloadStats {

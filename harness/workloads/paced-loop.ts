@@ -34,6 +34,8 @@ export interface PacedLoopResult {
   /** Ticks that started more than a tick late (the generator or the machine was saturated). */
   lateTicks: number;
   cpuMs: number;
+  /** Items sent on each lane (node). */
+  sentPerLane: number[];
 }
 
 export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
@@ -47,6 +49,7 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
   let nextTick = t0;
   let cursor = o.from;
   let lateTicks = 0;
+  const sentPerLane: number[] = new Array(o.lanes).fill(0);
 
   while (!o.signal.aborted && cursor < o.limit) {
     const now = performance.now();
@@ -60,6 +63,7 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
       pacer.take(due);
       for (let lane = 0; lane < o.lanes; lane++) {
         const list = perLane[lane]!;
+        sentPerLane[lane]! += list.length;
         for (let k = 0; k < list.length; k += o.batchSize) {
           const p = o.send(lane, list.length <= o.batchSize ? list : list.slice(k, k + o.batchSize));
           inflight.add(p);
@@ -75,7 +79,7 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
   }
   // Drain: every request has its own timeout, so this is bounded.
   await Promise.all([...inflight]);
-  return { cursor, windowMs: performance.now() - t0, skipped: pacer.skipped, lateTicks, cpuMs: cpu().totalMs };
+  return { cursor, windowMs: performance.now() - t0, skipped: pacer.skipped, lateTicks, cpuMs: cpu().totalMs, sentPerLane };
 }
 
 /**
@@ -88,13 +92,22 @@ export class PacedTotals {
   skipped = 0;
   lateTicks = 0;
   cpuMs = 0;
+  private readonly perLane: number[] = [];
 
   add(loop: PacedLoopResult): void {
+    loop.sentPerLane.forEach((n, lane) => (this.perLane[lane] = (this.perLane[lane] ?? 0) + n));
     this.cursor = loop.cursor;
     this.windowMs += loop.windowMs;
     this.skipped += loop.skipped;
     this.lateTicks += loop.lateTicks;
     this.cpuMs += loop.cpuMs;
+  }
+
+  /** Items sent to each node, given the node name of each lane: per-node operations for the trend. */
+  sentPerNode(laneNames: readonly string[]): Record<string, number> {
+    const out: Record<string, number> = {};
+    laneNames.forEach((name, lane) => (out[name] = (out[name] ?? 0) + (this.perLane[lane] ?? 0)));
+    return out;
   }
 
   /** The generator's own figures for `extra`: how well it kept the schedule and what it cost. */

@@ -50,6 +50,8 @@ export interface WorkloadProgress {
   failed: number;
   /** The workload's cumulative latency histogram (read only), for latency over time. */
   latency?: LatencyHistogram;
+  /** Operations sent to each node (by name), where the workload spreads them over nodes itself. */
+  perNode?: Record<string, number>;
 }
 
 export interface Workload {
