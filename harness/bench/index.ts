@@ -3,12 +3,15 @@
  *   1. generator CPU per 1,000 accepted transactions at a rate the node sustains;
  *   2. the rate the generator reaches when the node saturates;
  *   3. time to verdict minus the scenario's declared time (binaries cached);
- *   4. chainsoak's own peak RSS through a long flood, and whether it stays flat.
- * BENCH_SOAK_MINUTES (default 10) sets the length of 4; BENCH_ONLY=1,3 runs a subset.
+ *   4. chainsoak's own peak RSS through a long flood, and whether it stays flat;
+ *   5. the budgets' sensitivity on the Go leak fixture, and their false alarms on healthy nodes.
+ * BENCH_SOAK_MINUTES (default 10) sets the length of 4; BENCH_SENSITIVITY_RUNS (default 2) the repeats
+ * of 5; BENCH_ONLY=1,3 runs a subset.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { runScenario, type RunResult, type ScenarioInput } from '../index.ts';
+import { sensitivity } from './sensitivity.ts';
 
 const reportsDir = path.join(os.tmpdir(), 'chainsoak-bench');
 const only = process.env.BENCH_ONLY?.split(',').map(Number);
@@ -85,7 +88,8 @@ async function selfRss(): Promise<void> {
   row('   transactions accepted in the soak', `${r.workloads[0]?.accepted}`);
 }
 
-const benches = [generatorCost, saturation, overhead, selfRss];
+const sensitivityRuns = Number(process.env.BENCH_SENSITIVITY_RUNS ?? 2);
+const benches = [generatorCost, saturation, overhead, selfRss, () => sensitivity(run, row, sensitivityRuns)];
 console.log(`chainsoak bench on ${os.cpus().length} cores, Node ${process.version}; reports in ${reportsDir}`);
 for (const [i, bench] of benches.entries()) {
   if (only && !only.includes(i + 1)) continue;
