@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { diffGoroutines, diffHeap, readProfile } from '../analysis/index.ts';
 import type { NodeMeasurement } from '../analysis/budgets.ts';
+import { classifyGrowth } from '../analysis/patterns.ts';
 import { fitTrend, type TrendPoint } from '../analysis/trend.ts';
 import { outsideHeap, phaseFigures } from '../analysis/where.ts';
 import type { Sample } from '../probes/sampler.ts';
@@ -24,13 +25,15 @@ export interface NodeSeries {
 }
 
 export function analyzeNode(run: RunContext, member: NetworkMember, before: Snapshot, after: Snapshot, disrupted: boolean, series: NodeSeries): { report: NodeReport; measurement: NodeMeasurement } {
+  const beforeHeap = readProfile(before.heapProfile);
   const afterHeap = readProfile(after.heapProfile);
-  const heap = diffHeap(readProfile(before.heapProfile), afterHeap, { top: TOP });
+  const heap = diffHeap(beforeHeap, afterHeap, { top: TOP });
   const trend = series.trendPoints.length > 0 ? fitTrends(series.trendPoints) : undefined;
-  const goroutines = diffGoroutines(readProfile(before.goroutineProfile), readProfile(after.goroutineProfile), {
-    ignore: run.scenario.goroutineIgnore.map((re) => new RegExp(re)),
-    top: TOP,
-  });
+  const goroutineIgnore = run.scenario.goroutineIgnore.map((re) => new RegExp(re));
+  const beforeGoroutines = readProfile(before.goroutineProfile);
+  const afterGoroutines = readProfile(after.goroutineProfile);
+  const outside = outsideHeap(before, after);
+  const goroutines = diffGoroutines(beforeGoroutines, afterGoroutines, { ignore: goroutineIgnore, top: TOP });
   const rel = (p: string) => path.relative(run.dir, p);
   const report: NodeReport = {
     name: member.node.name,
@@ -66,8 +69,11 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     heapSampleRate: afterHeap.period,
     phases: phaseFigures(series.samples),
     ...(trend ? { trend } : {}),
-    outsideHeap: outsideHeap(before, after),
-    patterns: [],
+    outsideHeap: outside,
+    // A disrupted node's two snapshots may come from two processes: their difference is not growth.
+    patterns: disrupted
+      ? []
+      : classifyGrowth({ heapBefore: beforeHeap, heapAfter: afterHeap, goroutineBefore: beforeGoroutines, goroutineAfter: afterGoroutines, outsideHeap: outside, goroutineIgnore }),
   };
   const measurement: NodeMeasurement = {
     node: member.node.name,

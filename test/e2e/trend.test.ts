@@ -66,6 +66,9 @@ describe('trend verdict on real nodes', function () {
     assert.ok(points.at(-1)!.ops > 0 && points.at(-1)!.ops < summary.workloads[0]!.sent, 'operations of this node only');
     assert.ok(leaky.trend!.heapAlloc.growth < 4 << 20, 'a small leak: a few MB over the run');
     assert.equal(leaky.heap.topGrowth[0]?.function, 'main.recordHeight');
+    // The run's own pattern table names the leaking function first; the healthy node has no finding.
+    assert.equal(leaky.patterns[0]?.suspects[0]?.function, 'main.recordHeight', JSON.stringify(leaky.patterns[0]));
+    assert.deepEqual(cached.patterns.filter((p) => p.suspects.some((x) => x.function === 'main.recordHeight')), []);
     // Budgets: the trend and per-operation budgets fail for the leak and pass for the cache.
     const failed = summary.budgets.filter((b) => !b.pass).map((b) => `${b.node}: ${b.name}`).sort();
     assert.deepEqual(failed, ['leaky: heap growth per 1k ops', 'leaky: heap trend']);
