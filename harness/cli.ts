@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { compareBuilds } from './compare/compare.ts';
-import { recordRun } from './compare/history.ts';
+import { checkHistoryFile, recordRun } from './compare/history.ts';
 import { writeCompareJUnit } from './compare/junit.ts';
 import { compareTable } from './compare/table.ts';
 import { ChainsoakError, UsageError } from './errors.ts';
@@ -128,6 +128,8 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   }
 
   const historyFile = opts.history ?? path.join(opts.reports, 'history.jsonl');
+  await checkHistoryFile(historyFile);
+
   const summaries: RunSummary[] = [];
   for (const scenario of scenarios) {
     if (interrupt.signal.aborted) break;

@@ -1,5 +1,6 @@
 /** chainsoak as a library: run scenarios from your own tests and assert on the result. */
 export { runScenario, declaredMs, Interrupted, type RunResult } from './run/run-scenario.ts';
+export { compareBuilds, type CompareOptions, type CompareResult } from './compare/compare.ts';
 export type { RunOptions } from './run/context.ts';
 export { defineScenario, loadScenarioFile, validateScenario } from './scenario/load.ts';
 export type { Scenario, ScenarioInput, BudgetsInput } from './scenario/schema.ts';

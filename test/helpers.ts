@@ -51,3 +51,24 @@ export function listeningAddresses(pid: number): string[] {
     .filter((line) => line.includes(`pid=${pid},`))
     .map((line) => line.trim().split(/\s+/)[3]!);
 }
+
+/**
+ * Start the CLI, wait until a node of its run is up (a process with `reports` and `--dev` in its
+ * command line), then send it SIGINT. Resolves with the exit code and everything it printed.
+ */
+export async function interruptOnceNodeRuns(args: string[], reports: string, settleMs = 0): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const deadline = Date.now() + 120_000;
+  while (processesMatching(reports, '--dev').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  if (processesMatching(reports, '--dev').length === 0) {
+    child.kill('SIGKILL');
+    throw new Error(`no node started: ${output}`);
+  }
+  await new Promise((r) => setTimeout(r, settleMs));
+  child.kill('SIGINT');
+  return { code: await exited, output };
+}

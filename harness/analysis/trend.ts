@@ -4,6 +4,8 @@
  * cycle, is not. (Implementation follows; the types are the contract the report and compare read.)
  */
 
+import jStat from 'jstat';
+
 /** One forced-GC sample taken after a workload cycle. */
 export interface TrendPoint {
   /** 1-based cycle index over the whole run (cycle 0 is the 'before' snapshot). */
@@ -54,12 +56,8 @@ export interface LineFit {
   n: number;
 }
 
-/** Two-sided 95% Student t quantiles for 1..30 degrees of freedom. */
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
-
 export function tQuantile975(df: number): number {
-  if (df < 1) return Infinity;
-  return df <= 30 ? T975[df - 1]! : 1.96 + 2.4 / df;
+  return df < 1 ? Infinity : jStat.studentt.inv(0.975, df);
 }
 
 /** Ordinary least squares of y on x; the slope's interval is ± t(n−2) × its standard error. */

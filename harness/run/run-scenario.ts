@@ -7,11 +7,10 @@ import { checkBudgets } from '../analysis/budgets.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError } from '../errors.ts';
-import { Sampler, type Sample } from '../probes/sampler.ts';
-import { writeHtmlReport } from '../report/html/index.ts';
+import { Sampler } from '../probes/sampler.ts';
 import { takeSnapshot, type Snapshot } from '../probes/snapshot.ts';
-import { writeJUnit } from '../report/junit.ts';
-import { writeSummary, type NodeReport, type RunSummary, type Verdict } from '../report/summary.ts';
+import type { NodeReport, RunSummary, Verdict } from '../report/summary.ts';
+import { writeRunReport } from '../report/write.ts';
 import { loadScenarioFile, validateScenario } from '../scenario/load.ts';
 import type { Scenario, ScenarioInput } from '../scenario/schema.ts';
 import { analyzeNode } from './analyze.ts';
@@ -82,19 +81,8 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     options.view?.stop();
   }
   summary.durationMs = run.elapsedMs();
-  await writeHtml(summary, sampler.samples);
-  await writeSummary(summary);
-  await writeJUnit(path.join(run.dir, 'junit.xml'), [summary]);
+  await writeRunReport(summary, sampler.samples);
   return summary;
-}
-
-/** The HTML report is a view of the run: a problem writing it is reported, never the run's verdict. */
-async function writeHtml(summary: RunSummary, samples: Sample[]): Promise<void> {
-  try {
-    summary.html = path.relative(summary.reportDir, await writeHtmlReport(summary, samples));
-  } catch (error) {
-    summary.events.push({ t: summary.durationMs, kind: 'html-report-failed', detail: (error as Error).message });
-  }
 }
 
 /** Snapshot every running node; a node that a fault left down gets none (null). */

@@ -32,7 +32,7 @@
  * number of answers with a DeliverTx (ExecTxResult) code 0 and a height; the block count goes to
  * `extra.inBlocks`.
  */
-import { Comet38Client, HttpBatchClient, HttpClient } from '@cosmjs/tendermint-rpc';
+import { Comet38Client, HttpBatchClient } from '@cosmjs/tendermint-rpc';
 import type { RpcClient } from '@cosmjs/tendermint-rpc';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
@@ -575,24 +575,4 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       return windowStats('comet-tx-flood', { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
     },
   };
-}
-
-/** cosmjs calls take no signal: race them against one (the call itself ends on its own timeout). */
-function withSignal<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

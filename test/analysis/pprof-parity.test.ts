@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { Function as PFunction, Line, Location, Mapping, Profile as PProfile, Sample, StringTable, ValueType } from 'pprof-format';
-import { diffTop, goroutineGroups, readProfile, top, type FunctionGrowth, type TopTable } from '../../harness/analysis/index.ts';
-import { exact, pprofTop, runPprof, splitMarker, type PprofTable } from '../support/pprof.ts';
+import { diffTop, goroutineGroups, readProfile, top, type TopTable } from '../../harness/analysis/index.ts';
+import { pprofTop, runPprof, splitMarker, type PprofTable } from '../support/pprof.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'geth');
 

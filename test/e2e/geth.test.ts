@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { runScenario, type RunResult, type ScenarioInput } from 'chainsoak';
 import zombies from '../scenarios/geth-ws-zombies.ts';
-import { bin, cli, processesMatching, repoRoot } from '../helpers.ts';
+import { cli, interruptOnceNodeRuns, processesMatching, repoRoot } from '../helpers.ts';
 import { pprofTop } from '../support/pprof.ts';
 
 const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-e2e-'));
@@ -107,21 +105,8 @@ describe('geth end to end', function () {
 
   it('Ctrl-C in the middle of a run stops geth and exits 130', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-sigint-'));
-    const child = spawn(process.execPath, [bin, 'run', 'scenarios/geth-tx-flood.ts', '--reports', dir, '--quiet'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Wait for geth to be up (a process with the report folder in its arguments), then interrupt.
-    const deadline = Date.now() + 120_000;
-    while (processesMatching(dir, '--dev').length === 0 && Date.now() < deadline) await sleep(250);
-    assert.ok(processesMatching(dir, '--dev').length > 0, 'geth started');
-    await sleep(3000);
-    child.kill('SIGINT');
-    const code = await exited;
+    // Interrupted 3 s after geth is up (a process with the report folder in its arguments).
+    const { code, output } = await interruptOnceNodeRuns(['run', 'scenarios/geth-tx-flood.ts', '--reports', dir, '--quiet'], dir, 3000);
     assert.equal(code, 130, output);
     noProcessLeft(dir);
   });

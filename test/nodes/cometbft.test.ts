@@ -4,7 +4,6 @@
  * chainsoak cache warm the whole file runs in well under a minute.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,5 @@
 // The process runtime on a real geth: loopback ports, pause/resume, restart, kill, and no leftovers.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { jsonRpc } from '../../harness/probes/http.ts';
 import type { ExitInfo } from '../../harness/runtimes/runtime.ts';
 import { listeningAddresses } from '../helpers.ts';

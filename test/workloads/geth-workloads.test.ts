@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { gethTxFlood } from '../../harness/workloads/geth-tx-flood.ts';
 import { gethWsZombies } from '../../harness/workloads/geth-ws-zombies.ts';
-import { JsonRpcHttpClient } from '../../harness/workloads/jsonrpc.ts';
 import type { WorkloadContext } from '../../harness/workloads/workload.ts';
 import { startTestGeth, type TestGeth } from '../support/geth.ts';
 

@@ -1,0 +1,148 @@
+/**
+ * Nightly history: every run appends one JSON line per scenario (its figures, node versions, verdict)
+ * to a history file, and `--against-history N` judges a run against the last N runs of the same
+ * scenario with the same noise machinery as compare. A figure beyond the history's band is a failing
+ * budget result `history: <figure>`, so it reaches the exit code and JUnit like any budget.
+ */
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { BudgetResult } from '../analysis/budgets.ts';
+import { UsageError } from '../errors.ts';
+import type { RunSummary } from '../report/summary.ts';
+import { writeRunReport } from '../report/write.ts';
+import { runFigures, runRecord, type Figure, type FigureUnit } from './figures.ts';
+import { compareRuns, describe, type FigureComparison } from './noise.ts';
+
+/** Fewer earlier runs than this have no spread worth a verdict: the history result is skipped. */
+export const MIN_HISTORY = 3;
+
+/** One line of the history file. */
+export interface HistoryEntry {
+  scenario: string;
+  file?: string;
+  startedAt: string;
+  seed: number;
+  /** Warm-up + phases + cool-down: growth depends on it, so only runs of the same length are compared. */
+  declaredMs: number;
+  durationMs: number;
+  verdict: RunSummary['verdict'];
+  exitCode: RunSummary['exitCode'];
+  reportDir: string;
+  nodes: Array<{ name: string; flavor: string; version: string; binary: string }>;
+  figures: Figure[];
+}
+
+export function historyEntry(summary: RunSummary): HistoryEntry {
+  return {
+    scenario: summary.scenario,
+    ...(summary.file ? { file: summary.file } : {}),
+    startedAt: summary.startedAt,
+    seed: summary.seed,
+    declaredMs: summary.declaredMs,
+    durationMs: summary.durationMs,
+    verdict: summary.verdict,
+    exitCode: summary.exitCode,
+    reportDir: summary.reportDir,
+    ...runRecord(summary),
+  };
+}
+
+/** Before any run: a history file that cannot be appended to is a usage error, not a lost night. */
+export async function checkHistoryFile(file: string): Promise<void> {
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await (await open(file, 'a')).close();
+  } catch (error) {
+    throw new UsageError(`--history ${file}: cannot append to it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+/** One write of one line with O_APPEND: runs appending at once (parallel CI jobs) do not interleave. */
+export async function appendHistory(file: string, entry: HistoryEntry): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await appendFile(file, JSON.stringify(entry) + '\n');
+}
+
+/** Every entry of the file, oldest first; a missing file is an empty history, a torn line is skipped. */
+export async function readHistory(file: string): Promise<HistoryEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text.split('\n').flatMap((line) => {
+    if (!line.trim()) return [];
+    try {
+      const entry = JSON.parse(line) as HistoryEntry;
+      return typeof entry.scenario === 'string' && Array.isArray(entry.figures) ? [entry] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * Judge a run against the last `count` measured runs of its scenario with the same declared duration
+ * (node versions may differ: that is the point of a nightly). One result per gating figure; fewer than
+ * MIN_HISTORY earlier runs give one skipped result.
+ */
+export function judgeAgainstHistory(summary: RunSummary, history: HistoryEntry[], count: number, file: string): BudgetResult[] {
+  const prior = history.filter((e) => e.scenario === summary.scenario && e.verdict !== 'error' && e.declaredMs === summary.declaredMs && e.figures.length).slice(-count);
+  if (prior.length < MIN_HISTORY) {
+    const message = `${prior.length} earlier run(s) of ${summary.scenario} of the same duration in ${file}; judging against history needs at least ${MIN_HISTORY}`;
+    return [{ name: 'history', node: '*', limit: NaN, observed: NaN, unit: 'ratio', pass: true, skipped: true, message }];
+  }
+  const names = { base: `last ${prior.length} runs`, candidate: 'this run' };
+  return compareRuns(prior.map((e) => e.figures), [runFigures(summary)])
+    .filter((c) => c.gating && c.verdict !== 'missing')
+    .map((c) => historyResult(c, describe(c, names)));
+}
+
+/**
+ * As a budget: observed is how much worse than the history's centre the run is (positive = worse,
+ * whichever way the figure is worse), the limit is the noise band. Rates are relative (a ratio), since
+ * budget units have no operations per second.
+ */
+function historyResult(c: FigureComparison, message: string): BudgetResult {
+  const worse = c.worseWhen === 'higher' ? c.difference : -c.difference;
+  const relative = c.unit === 'ops/s' && c.base.center !== 0;
+  return {
+    name: `history: ${c.label}`,
+    node: c.node ?? '*',
+    observed: relative ? worse / Math.abs(c.base.center) : worse,
+    limit: relative ? c.band / Math.abs(c.base.center) : c.band,
+    unit: budgetUnit(c.unit),
+    pass: c.verdict !== 'regressed',
+    message,
+  };
+}
+
+function budgetUnit(unit: FigureUnit): BudgetResult['unit'] {
+  if (unit.startsWith('bytes')) return 'bytes';
+  if (unit.startsWith('goroutines')) return 'goroutines';
+  return unit === 'ms' ? 'ms' : 'ratio';
+}
+
+/** The summary with the history results added; a failing one turns a pass into a fail (exit 1). */
+export function withHistoryResults(summary: RunSummary, results: BudgetResult[]): RunSummary {
+  const budgets = [...summary.budgets, ...results];
+  if (summary.verdict !== 'pass') return { ...summary, budgets };
+  const pass = budgets.every((b) => b.pass);
+  return { ...summary, budgets, verdict: pass ? 'pass' : 'fail', exitCode: pass ? 0 : 1 };
+}
+
+/**
+ * What `chainsoak run` does after each scenario: judge it against the history when asked (rewriting
+ * its summary.json and junit.xml with the added results), then append it. Returns the final summary.
+ */
+export async function recordRun(summary: RunSummary, options: { file: string; against?: number }): Promise<RunSummary> {
+  let final = summary;
+  if (options.against !== undefined && summary.verdict !== 'error') {
+    final = withHistoryResults(summary, judgeAgainstHistory(summary, await readHistory(options.file), options.against, options.file));
+    await writeRunReport(final); // the HTML report shows the history results too
+  }
+  await appendHistory(options.file, historyEntry(final));
+  return final;
+}
