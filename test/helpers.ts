@@ -72,3 +72,8 @@ export async function interruptOnceNodeRuns(args: string[], reports: string, set
   child.kill('SIGINT');
   return { code: await exited, output };
 }
+
+/** A workload's live counters without the histogram and per-node map progress() also carries. */
+export function counters(p: { sent: number; accepted: number; failed: number }): { sent: number; accepted: number; failed: number } {
+  return { sent: p.sent, accepted: p.accepted, failed: p.failed };
+}

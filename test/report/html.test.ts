@@ -356,7 +356,7 @@ describe('HTML report', function () {
         assert.equal(latency.counts[1], extended.throughput.filter((p) => p.p95Ms !== null).length);
         const node = extended.nodes[0]!;
         const heap = states.find((s) => s.id === `chart-${node.name}-heap`)!;
-        assert.match(heap.caption, /heap in use trend: bounded — slope \+[\d.]+ (B|KB|MB)\/cycle/);
+        assert.match(heap.caption, /post-GC heap floor trend: bounded — slope \+[\d.]+ (B|KB|MB)\/cycle/);
         const markers = heap.labels.findIndex((l) => /cycle ends/.test(l));
         assert.ok(markers > 0, heap.labels.join(', '));
         assert.ok(heap.counts[markers]! >= node.trend!.points.length, `${heap.counts[markers]} markers`);

@@ -4,6 +4,7 @@ import { gethTxFlood } from '../../harness/workloads/geth-tx-flood.ts';
 import { gethWsZombies } from '../../harness/workloads/geth-ws-zombies.ts';
 import type { WorkloadContext } from '../../harness/workloads/workload.ts';
 import { startTestGeth, type TestGeth } from '../support/geth.ts';
+import { counters } from '../helpers.ts';
 
 function context(g: TestGeth, seed: number, signal = new AbortController().signal): WorkloadContext {
   return { nodes: [g.node], seed, signal, log: () => {} };
@@ -45,7 +46,7 @@ describe('geth workloads (real geth --dev)', function () {
     assert.ok(s.latency, 'latency recorded');
     assert.ok(s.latency.p50Ms > 0 && s.latency.p50Ms <= s.latency.p95Ms);
     assert.ok(s.latency.p95Ms <= s.latency.p99Ms && s.latency.p99Ms <= s.latency.maxMs);
-    assert.deepEqual(w.progress(), { sent: s.sent, accepted: s.accepted, failed: 0 });
+    assert.deepEqual(counters(w.progress()), { sent: s.sent, accepted: s.accepted, failed: 0 });
   });
 
   it('geth-tx-flood: never sends more than maxTxs and stops early when they are out', async function () {

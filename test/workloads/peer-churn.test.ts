@@ -20,6 +20,7 @@ import { gethPeerChurn, gethPeerChurnSchema } from '../../harness/workloads/geth
 import type { WorkloadContext } from '../../harness/workloads/workload.ts';
 import { cometBinary, cometGet, waitForPeers } from '../support/comet.ts';
 import { startTestGethNetwork, type TestGethNetwork } from '../support/geth.ts';
+import { counters } from '../helpers.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -91,7 +92,7 @@ describe('peer churn (real nodes)', function () {
       assert.equal(s.extra?.trustedCalls, 30);
       assert.equal(s.extra?.maxPeers, 2, 'all three pairs at once: each node has the two others');
       assert.ok(s.latency && s.latency.p50Ms > 0 && s.latency.maxMs < 45_000, JSON.stringify(s.latency));
-      assert.deepEqual(w.progress(), { sent: s.sent, accepted: s.accepted, failed: 0 });
+      assert.deepEqual(counters(w.progress()), { sent: s.sent, accepted: s.accepted, failed: 0 });
       for (const n of nodes) {
         assert.equal(await jsonRpc<string>(n.endpoints.http!, 'net_peerCount'), '0x0', `${n.name} ends without peers`);
       }
