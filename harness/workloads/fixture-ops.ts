@@ -81,7 +81,7 @@ export function fixtureOps(opts: Omit<z.output<typeof fixtureOpsSchema>, 'kind'>
 
     async run(ctx, durationMs) {
       if (targets.length === 0) throw new Error('fixture-ops: run() before prepare()');
-      const link = localAbort(ctx.signal, MAX_IN_FLIGHT + 8);
+      const link = localAbort(ctx.signal, MAX_IN_FLIGHT + targets.length + 8);
       const batchSize = opts.batch ?? Math.max(1, Math.min(10_000, Math.ceil((opts.rate * TICK_MS) / 1000 / targets.length)));
       const laneOf = (i: number) => {
         for (let k = 0; k < targets.length; k++) {
