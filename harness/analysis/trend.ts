@@ -85,7 +85,7 @@ export function fitLine(xs: readonly number[], ys: readonly number[]): LineFit {
  * dominate. A floor in absolute units plus a share of the starting level (big heaps jitter more).
  */
 export const NOISE_FLOOR: Readonly<Record<TrendFit['metric'], { absolute: number; relative: number }>> = {
-  heapAlloc: { absolute: 256 << 10, relative: 0.02 },
+  heapAlloc: { absolute: 64 << 10, relative: 0.02 },
   goroutines: { absolute: 3, relative: 0.02 },
   rss: { absolute: 4 << 20, relative: 0.03 },
   sys: { absolute: 4 << 20, relative: 0.03 },

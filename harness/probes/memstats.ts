@@ -35,8 +35,9 @@ export function parseMemStatsText(text: string): MemStats {
   return stats as MemStats;
 }
 
-export async function readMemStatsFromPprof(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<MemStats> {
-  const text = (await fetchBytes(`${endpoints.pprof}/debug/pprof/heap?debug=1`, 10_000, signal)).toString('utf8');
+export async function readMemStatsFromPprof(endpoints: NodeEndpoints, signal?: AbortSignal, options: { gc?: boolean } = {}): Promise<MemStats> {
+  const query = options.gc ? 'gc=1&debug=1' : 'debug=1';
+  const text = (await fetchBytes(`${endpoints.pprof}/debug/pprof/heap?${query}`, 30_000, signal)).toString('utf8');
   return parseMemStatsText(text);
 }
 

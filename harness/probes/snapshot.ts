@@ -27,8 +27,10 @@ export async function takeSnapshot(node: RunningNode, flavor: NodeFlavor, dir: s
   const base = node.endpoints.pprof;
   try {
     const heap = await fetchBytes(`${base}/debug/pprof/heap?gc=1`, PROFILE_TIMEOUT_MS, signal);
-    // Read right after the forced GC: HeapAlloc is then the heap floor (the trend fits it).
-    const memstats = await (flavor.readMemStats?.(node.endpoints, signal) ?? readMemStatsFromPprof(node.endpoints, signal));
+    // HeapAlloc is the heap floor the trend fits, so it is read right after a second forced GC: the
+    // garbage of serving the profile above (which grows with the profile's bucket count) is gone by then,
+    // and `heap?gc=1&debug=1` reads MemStats after writing only its text records.
+    const memstats = await readMemStatsFromPprof(node.endpoints, signal, { gc: true });
     const goroutine = await fetchBytes(`${base}/debug/pprof/goroutine`, PROFILE_TIMEOUT_MS, signal);
     const heapProfile = path.join(dir, `heap-${label}.pb.gz`);
     const goroutineProfile = path.join(dir, `goroutine-${label}.pb.gz`);
