@@ -5,7 +5,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError } from '../errors.ts';
-import type { NodeFlavor } from '../nodes/flavor.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { fetchBytes } from './http.ts';
 import { readGoroutineCount, readMemStatsFromPprof, type MemStats } from './memstats.ts';
@@ -22,7 +21,7 @@ export interface Snapshot {
 
 const PROFILE_TIMEOUT_MS = 60_000;
 
-export async function takeSnapshot(node: RunningNode, flavor: NodeFlavor, dir: string, label: string, signal?: AbortSignal): Promise<Snapshot> {
+export async function takeSnapshot(node: RunningNode, dir: string, label: string, signal?: AbortSignal): Promise<Snapshot> {
   await mkdir(dir, { recursive: true });
   const base = node.endpoints.pprof;
   try {

@@ -37,12 +37,13 @@ export class TrendRecorder {
   async sample(run: RunContext, network: Network, opsOf: (node: string) => number): Promise<void> {
     this.cycle += 1;
     const label = `cycle-${this.cycle}`;
-    await Promise.all(
-      network.members.map(async (m) => {
-        if (!m.node.isRunning()) return;
-        const snapshot = await takeSnapshot(m.node, m.flavor, path.join(run.dir, 'profiles', m.node.name), label, run.signal);
-        this.add(run, m.node.name, snapshot, opsOf(m.node.name));
-      }),
-    );
+    const snapshots = await snapshotAll(run, network, label);
+    network.members.forEach((m, i) => snapshots[i] && this.add(run, m.node.name, snapshots[i], opsOf(m.node.name)));
   }
+}
+
+/** Snapshot every running node (heap?gc=1, goroutines, MemStats, RSS); a node that is down gets null. */
+export async function snapshotAll(run: RunContext, network: Network, label: string): Promise<Array<Snapshot | null>> {
+  run.event('snapshot', label);
+  return Promise.all(network.members.map((m) => (m.node.isRunning() ? takeSnapshot(m.node, path.join(run.dir, 'profiles', m.node.name), label, run.signal) : null)));
 }

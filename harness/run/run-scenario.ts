@@ -8,13 +8,13 @@ import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
-import { takeSnapshot, type Snapshot } from '../probes/snapshot.ts';
+import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary, Verdict } from '../report/summary.ts';
 import { writeRunReport } from '../report/write.ts';
 import { loadScenarioFile, validateScenario } from '../scenario/load.ts';
 import type { Scenario, ScenarioInput } from '../scenario/schema.ts';
 import { analyzeNode } from './analyze.ts';
-import { TrendRecorder } from './cycles.ts';
+import { snapshotAll, TrendRecorder } from './cycles.ts';
 import { ThroughputRecorder } from './throughput.ts';
 import { RunContext, type RunOptions } from './context.ts';
 import { newNetwork, startNetwork, stopNetwork, type Network } from './network.ts';
@@ -100,13 +100,6 @@ function withReleased(report: NodeReport, snapshot: Snapshot | null | undefined)
     ...report,
     released: { goroutines: goroutineTotal(readProfile(snapshot.goroutineProfile)), inuseBytes: heap.inuseBytes, rssBytes: snapshot.rssBytes },
   };
-}
-
-async function snapshotAll(run: RunContext, network: Network, label: string): Promise<Array<Snapshot | null>> {
-  run.event('snapshot', label);
-  return Promise.all(
-    network.members.map((m) => (m.node.isRunning() ? takeSnapshot(m.node, m.flavor, path.join(run.dir, 'profiles', m.node.name), label, run.signal) : null)),
-  );
 }
 
 function describeFailure(error: unknown): Pick<RunSummary, 'verdict' | 'exitCode' | 'error'> {

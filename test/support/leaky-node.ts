@@ -57,7 +57,7 @@ export async function startTestLeakyNode(options: LeakyNodeOptions = {}, binary?
         }
       },
       async snapshot(label) {
-        const snap = await takeSnapshot(node, leakyNode, path.join(dir, 'profiles'), label);
+        const snap = await takeSnapshot(node, path.join(dir, 'profiles'), label);
         return { ...snap, heap: readProfile(snap.heapProfile), goroutine: readProfile(snap.goroutineProfile) };
       },
       async state() {
