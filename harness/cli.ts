@@ -9,7 +9,7 @@ import { compareBuilds } from './compare/compare.ts';
 import { checkHistoryFile, recordRun } from './compare/history.ts';
 import { writeCompareJUnit } from './compare/junit.ts';
 import { compareTable } from './compare/table.ts';
-import { ChainsoakError, UsageError } from './errors.ts';
+import { ChainsoakError, InfraError, UsageError } from './errors.ts';
 import { ensureBinary, listInstalled } from './nodes/install.ts';
 import { parseNodeSpec } from './nodes/node-spec.ts';
 import { flavors } from './nodes/registry.ts';
@@ -17,7 +17,8 @@ import { ConsoleView } from './report/console.ts';
 import { writeJUnit } from './report/junit.ts';
 import type { RunSummary } from './report/summary.ts';
 import { verdictTable } from './report/table.ts';
-import { binaryFor, resolveSpecs } from './run/network.ts';
+import { binaryFor } from './run/network.ts';
+import { planNetwork } from './run/plan.ts';
 import { Interrupted, runScenario } from './run/run-scenario.ts';
 import { loadScenarioFile, scenarioFilesIn } from './scenario/load.ts';
 import { parseDuration } from './scenario/units.ts';
@@ -44,6 +45,8 @@ program
   .description('run scenario files (or every scenario in a folder) and print a verdict')
   .argument('<paths...>', 'scenario files or folders')
   .option('--node <spec>', 'replace the scenario nodes of this flavor: geth@v1.16.7 or geth@/path/to/geth')
+  .addOption(new Option('--runtime <kind>', "where the nodes run (default: the scenario's runtime, else process)").choices(['process', 'container', 'external']))
+  .option('--nodes <file>', 'with --runtime external: a JSON file with each running node\'s URLs (see docker-compose.nodes.json)')
   .option('--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)", durationArg)
   .option('--seed <n>', 'seed for every random choice', intArg)
   .option('--keep', 'keep node data directories after the run')
@@ -93,8 +96,28 @@ nodes
     for (const n of installed) process.stdout.write(`${n.flavor}@${n.version}\t${n.goVersion}\t${n.builtAt}\t${n.path}\n`);
   });
 
+const images = program.command('images').description('container images of node binaries, built locally (FROM scratch, nothing pulled)');
+images
+  .command('build')
+  .description('build chainsoak/<flavor>:<version> images from the cached binaries (building those first): geth, cometbft@v0.38.26')
+  .argument('<specs...>')
+  .action(async (specs: string[]) => {
+    const parsed = specs.map((text) => parseNodeSpec(text, flavors)); // every spec checked before any build
+    const { buildNodeImage, dockerStatus } = await import('./runtimes/docker.ts');
+    const status = await dockerStatus();
+    if (!status.ok) throw new InfraError(`Docker is not available: ${status.reason}`);
+    for (const spec of parsed) {
+      const binary = await binaryFor(spec, interrupt.signal, (line) => process.stderr.write(`  ${line}\n`));
+      const name = path.basename(binary);
+      const tag = await buildNodeImage({ flavor: spec.flavor.name, version: spec.version, binaries: { [name]: binary }, entrypoint: name });
+      process.stdout.write(`${spec.flavor.name} ${spec.version}: ${tag}\n`);
+    }
+  });
+
 interface RunFlags {
   node?: string;
+  runtime?: 'process' | 'container' | 'external';
+  nodes?: string;
   duration?: number;
   seed?: number;
   keep?: boolean;
@@ -122,7 +145,9 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   for (const file of files) scenarios.push(await loadScenarioFile(file)); // validate all before running any
   // Resolve and build every node binary up front: a version that does not exist fails here, in one line.
   for (const scenario of scenarios) {
-    for (const { spec } of resolveSpecs(scenario, opts.node)) {
+    const plan = planNetwork(scenario, { ...(opts.node ? { node: opts.node } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.nodes ? { nodesFile: opts.nodes } : {}) });
+    if (plan.runtime === 'external') continue; // nothing to build: the nodes run elsewhere
+    for (const { spec } of plan.nodes) {
       await binaryFor(spec, interrupt.signal, (line) => process.stderr.write(`  ${line}\n`));
     }
   }
@@ -136,6 +161,8 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
     const view = opts.quiet ? undefined : new ConsoleView(`chainsoak ${scenario.name}`);
     const measured = await runScenario(scenario, {
       ...(opts.node ? { node: opts.node } : {}),
+      ...(opts.runtime ? { runtime: opts.runtime } : {}),
+      ...(opts.nodes ? { nodesFile: opts.nodes } : {}),
       ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       keep: Boolean(opts.keep),

@@ -15,6 +15,8 @@ export interface NodeMeasurement {
   goroutinesAfter: number;
   rssBefore: number | null;
   rssAfter: number | null;
+  /** Why RSS cannot be had where the node runs (an external node: a remote process); its budget is then skipped. */
+  rssAbsent?: string;
   /** Trend fits over the forced-GC cycle samples, when the phases have cycles. */
   trend?: { heapAlloc: TrendFit; goroutines: TrendFit };
 }
@@ -45,7 +47,9 @@ export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloa
   for (const m of nodes.filter((n) => !notJudged.includes(n.node))) {
     growthBudget(results, m.node, 'heap in-use growth', budgets.heapInuseGrowth, m.heapInuseBefore, m.heapInuseAfter);
     if (budgets.rssGrowth) {
-      if (m.rssBefore === null || m.rssAfter === null) {
+      if (m.rssAbsent) {
+        results.push({ name: 'rss growth', node: m.node, limit: NaN, observed: NaN, unit: 'bytes', pass: true, skipped: true, message: `not judged: ${m.rssAbsent}` });
+      } else if (m.rssBefore === null || m.rssAfter === null) {
         results.push({ name: 'rss growth', node: m.node, limit: NaN, observed: NaN, unit: 'bytes', pass: false, message: 'RSS could not be read from this runtime' });
       } else {
         growthBudget(results, m.node, 'rss growth', budgets.rssGrowth, m.rssBefore, m.rssAfter);

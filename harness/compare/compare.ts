@@ -9,7 +9,8 @@ import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { LiveView } from '../report/console.ts';
 import type { RunSummary } from '../report/summary.ts';
-import { binaryFor, resolveSpecs } from '../run/network.ts';
+import { binaryFor } from '../run/network.ts';
+import { planNetwork } from '../run/plan.ts';
 import { runScenario } from '../run/run-scenario.ts';
 import { loadScenarioFile, validateScenario } from '../scenario/load.ts';
 import type { Scenario, ScenarioInput } from '../scenario/schema.ts';
@@ -75,7 +76,7 @@ export interface CompareResult {
 export async function prepareCompare(scenario: Scenario, options: Pick<CompareOptions, 'base' | 'candidate' | 'signal' | 'log'>): Promise<void> {
   const sides = [['--base', options.base], ['--candidate', options.candidate]] as const;
   // Every spec's scenario check first: a typo in the candidate must not wait for the base's build.
-  const resolved = sides.map(([flag, spec]) => ({ flag, spec, specs: named(flag, spec, () => resolveSpecs(scenario, spec)) }));
+  const resolved = sides.map(([flag, spec]) => ({ flag, spec, specs: named(flag, spec, () => planNetwork(scenario, { node: spec }).nodes) }));
   for (const { flag, spec, specs } of resolved) {
     for (const { spec: nodeSpec } of specs) await namedAsync(flag, spec, () => binaryFor(nodeSpec, options.signal, options.log));
   }

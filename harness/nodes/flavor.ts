@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { MemStats } from '../probes/memstats.ts';
+import type { NetworkView, NodeSite } from '../runtimes/runtime.ts';
 
 /**
  * A node flavor knows one kind of node: how to build it from the Go module proxy, how to lay out its
@@ -25,7 +26,7 @@ export interface GoBuildRecipe {
   localDir?: string;
 }
 
-/** Loopback URLs a started node serves. pprof is mandatory: it is how chainsoak sees the Go heap. */
+/** URLs the harness reaches a started node at. pprof is mandatory: it is how chainsoak sees the Go heap. */
 export interface NodeEndpoints {
   pprof: string;
   http?: string;
@@ -33,31 +34,42 @@ export interface NodeEndpoints {
   [name: string]: string | undefined;
 }
 
-/** What the runtime needs to start a node: the flavor turned options and ports into a command line. */
+/** An endpoint as a flavor names it: one of its ports, a scheme and a path; the runtime makes the URL. */
+export interface EndpointTemplate {
+  port: string;
+  /** 'tcp' resolves to a bare host:port (a p2p address). */
+  scheme: 'http' | 'ws' | 'tcp';
+  path?: string;
+}
+
+/** What a flavor tells about a node beyond its command line (role, app, state-sync joiner...). */
+export type NodeDetails = Readonly<Record<string, unknown>>;
+
+/** What the runtime needs to start a node: the flavor turned options and the node's site into a command line. */
 export interface LaunchPlan {
   args: string[];
-  /** The program to run when it is not the spec's binary (CometBFT's e2e app node for `snapshotInterval`). */
-  binary?: string;
+  /**
+   * A program to run instead of the spec's binary (CometBFT's e2e app node for `snapshotInterval`): a
+   * host binary, which a container runtime puts into an image of its own.
+   */
+  program?: { name: string; binary: string };
   /**
    * Called by the runtime before every start of the node (setup, a `start`/`restart` fault, a workload's
    * restart()): settings that must come from the running network at that moment (a state-sync trust point).
    */
-  beforeStart?(signal: AbortSignal): Promise<void>;
+  beforeStart?(context: { signal: AbortSignal; network: NetworkView }): Promise<void>;
   /** Blocks between the app's state snapshots, where the node takes them (for pre-snapshot samples). */
   snapshotInterval?: number;
   env?: Record<string, string>;
-  endpoints: NodeEndpoints;
+  endpoints: Record<string, EndpointTemplate>;
+  details?: NodeDetails;
 }
 
 export interface PrepareContext {
-  /** Node name in the run, e.g. "val0". */
-  name: string;
-  /** Absolute path of the binary to run. */
-  binary: string;
-  /** The node's own directory inside the run's report folder (datadir, config, logs). */
-  home: string;
-  /** One free 127.0.0.1 port per name in the flavor's portNames. */
-  ports: Record<string, number>;
+  /** Where the node runs: its paths, addresses, files and commands, given by the runtime. */
+  site: NodeSite;
+  /** The spec's version (`v1.17.10`, or `custom` for a developer's binary). */
+  version: string;
   /** Flavor-specific options from the scenario, already validated against optionsSchema. */
   options: Record<string, unknown>;
 }
@@ -69,9 +81,9 @@ export interface NodeFlavor {
   /** Version used when a scenario or flag says only the flavor name. Pinned here, in one place. */
   readonly defaultVersion: string;
   readonly build: GoBuildRecipe;
-  /** Ports the node opens; the runtime allocates each on 127.0.0.1. */
+  /** Ports the node opens; the runtime decides where each is bound and reached. */
   readonly portNames: readonly string[];
-  /** Initialise the home directory if needed and return the command line. */
+  /** Initialise the node's home through its site and return the command line. */
   prepare(ctx: PrepareContext): Promise<LaunchPlan>;
   /**
    * Prepare every node of this flavor in a scenario at once, when they form one network (shared genesis,
@@ -79,7 +91,7 @@ export interface NodeFlavor {
    */
   prepareNetwork?(nodes: PrepareContext[]): Promise<LaunchPlan[]>;
   /** One readiness check; the runtime calls it until it returns true or a timeout passes. */
-  isReady(endpoints: NodeEndpoints, signal: AbortSignal): Promise<boolean>;
+  isReady(endpoints: NodeEndpoints, signal: AbortSignal, details?: NodeDetails): Promise<boolean>;
   /** A cheaper MemStats source than pprof's heap?debug=1, where the node has one. */
   readMemStats?(endpoints: NodeEndpoints, signal?: AbortSignal): Promise<MemStats>;
   /** Call onBlock with each new block's height until the connection or the signal ends. */

@@ -1,12 +1,12 @@
 /**
- * geth in one of two shapes, every port on 127.0.0.1:
+ * geth in one of two shapes, every port where the runtime says (127.0.0.1 for a process):
  *
  * - `network: 'dev'` (the default): `--dev`, one node per chain, a block every `devPeriod` seconds, no p2p
  *   (geth's --dev sets MaxPeers 0 and no listener). A datadir is on by default: `--dev` without one keeps
  *   the whole chain in memory, which grows by design and is what the positive-control scenario uses.
  * - `network: 'p2p'`: every p2p geth node of a scenario is one network. They share a genesis (fixed
  *   chain ID, post-merge from block 0: `terminalTotalDifficulty: 0`), each home is `geth init`ed from it,
- *   and the nodes run without --dev, listening for devp2p on their own 127.0.0.1 port. Nothing produces
+ *   and the nodes run without --dev, listening for devp2p on their own port (loopback for processes). Nothing produces
  *   blocks (there is no consensus client); peers still handshake on the genesis hash and fork ID, so they
  *   can be connected and disconnected with admin_addPeer / admin_removePeer (geth-peer-churn) and gossip
  *   transactions. Discovery stays off: `--nodiscover` (no UDP socket, no v4/v5, no DNS lists), no
@@ -16,19 +16,14 @@
  * loopback. `--port` must not be passed in p2p mode: it overrides ListenAddr with ":<port>", which is
  * every interface.
  */
-import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
-import { InfraError, UsageError } from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import { ethNewHeads, watchBlocks } from '../probes/block-watch.ts';
 import { jsonRpc, jsonRpcBatch } from '../probes/http.ts';
 import { pickMemStats } from '../probes/memstats.ts';
-import type { LaunchPlan, NodeEndpoints, NodeFlavor, PrepareContext } from './flavor.ts';
+import type { NodeSite } from '../runtimes/runtime.ts';
+import type { EndpointTemplate, LaunchPlan, NodeFlavor, PrepareContext } from './flavor.ts';
 import { gethBuild } from './geth-build.ts';
-
-const execFileP = promisify(execFile);
 
 const gethOptions = z.strictObject({
   /** 'dev': a one-node --dev chain (no p2p). 'p2p': the scenario's p2p geth nodes form one network. */
@@ -94,76 +89,73 @@ export function p2pGenesis(gasLimit = DEFAULT_P2P_GAS_LIMIT): Record<string, unk
   };
 }
 
-function commonArgs(ports: Record<string, number>, opts: ParsedGethOptions): string[] {
+/** `host:port` → [host, port] as geth's separate address and port flags want them. */
+function hostAndPort(address: string): [string, string] {
+  const at = address.lastIndexOf(':');
+  return [address.slice(0, at), address.slice(at + 1)];
+}
+
+function commonArgs(site: NodeSite, opts: ParsedGethOptions): string[] {
+  const flags = (name: string, port: string) => {
+    const [host, number] = hostAndPort(site.listen(port));
+    return [`--${name}.addr`, host, `--${name}.port`, number];
+  };
   return [
     ...(opts.cacheMB ? ['--cache', String(opts.cacheMB)] : []),
-    '--http', '--http.addr', '127.0.0.1', '--http.port', String(ports.http), '--http.api', API,
-    '--ws', '--ws.addr', '127.0.0.1', '--ws.port', String(ports.ws), '--ws.api', API,
-    '--authrpc.addr', '127.0.0.1', '--authrpc.port', String(ports.authrpc),
+    '--http', ...flags('http', 'http'), '--http.api', API,
+    '--ws', ...flags('ws', 'ws'), '--ws.api', API,
+    ...flags('authrpc', 'authrpc'),
     '--ipcdisable',
-    '--pprof', '--pprof.addr', '127.0.0.1', '--pprof.port', String(ports.pprof),
+    '--pprof', ...flags('pprof', 'pprof'),
     '--verbosity', String(opts.verbosity),
   ];
 }
 
-function rpcEndpoints(ports: Record<string, number>): NodeEndpoints {
-  return {
-    http: `http://127.0.0.1:${ports.http}`,
-    ws: `ws://127.0.0.1:${ports.ws}`,
-    pprof: `http://127.0.0.1:${ports.pprof}`,
-  };
-}
+const rpcEndpoints: Record<string, EndpointTemplate> = {
+  http: { port: 'http', scheme: 'http' },
+  ws: { port: 'ws', scheme: 'ws' },
+  pprof: { port: 'pprof', scheme: 'http' },
+};
 
-async function prepareDev({ home, ports }: PrepareContext, opts: ParsedGethOptions): Promise<LaunchPlan> {
+async function prepareDev({ site }: PrepareContext, opts: ParsedGethOptions): Promise<LaunchPlan> {
   if (opts.maxPeers !== undefined) throw new UsageError(`geth option maxPeers needs network: 'p2p' (--dev has no p2p)`);
-  await mkdir(home, { recursive: true });
   // --dev turns p2p off (no listener, MaxPeers 0); the config file pins the address anyway.
-  const configPath = path.join(home, 'config.toml');
-  await writeFile(configPath, `[Node.P2P]\nListenAddr = "127.0.0.1:${ports.p2p}"\n`);
+  await site.files.write('home/config.toml', `[Node.P2P]\nListenAddr = "${site.listen('p2p')}"\n`);
   const args = [
-    '--config', configPath,
+    '--config', site.path('home/config.toml'),
     '--dev', '--dev.period', String(opts.devPeriod ?? 1),
-    ...(opts.datadir ? ['--datadir', path.join(home, 'data')] : []),
+    ...(opts.datadir ? ['--datadir', site.path('home/data')] : []),
     ...(opts.gasLimit ? ['--dev.gaslimit', String(opts.gasLimit)] : []),
-    '--port', String(ports.p2p), '--nat', 'none', '--nodiscover', '--maxpeers', '0',
-    ...commonArgs(ports, opts),
+    '--port', hostAndPort(site.listen('p2p'))[1], '--nat', 'none', '--nodiscover', '--maxpeers', '0',
+    ...commonArgs(site, opts),
     ...opts.extraArgs,
   ];
-  return { args, endpoints: rpcEndpoints(ports) };
+  return { args, endpoints: rpcEndpoints };
 }
 
-/** `geth init` every home from one genesis and return each node's command line (no --dev, p2p on loopback). */
+/** `geth init` every home from one genesis and return each node's command line (no --dev, p2p on its site's address). */
 async function prepareP2p(nodes: readonly PrepareContext[], opts: readonly ParsedGethOptions[]): Promise<LaunchPlan[]> {
-  nodes.forEach((n, i) => {
+  nodes.forEach(({ site: n }, i) => {
     const o = opts[i]!;
     if (!o.datadir) throw new UsageError(`${n.name}: geth option datadir: false needs network: 'dev' (a p2p node is initialised from a genesis in its datadir)`);
     if (o.devPeriod !== undefined) throw new UsageError(`${n.name}: geth option devPeriod needs network: 'dev' (nothing produces blocks on a p2p network)`);
   });
   const gasLimits = new Set(opts.map((o) => o.gasLimit ?? DEFAULT_P2P_GAS_LIMIT));
-  if (gasLimits.size > 1) throw new UsageError(`geth p2p nodes ${nodes.map((n) => n.name).join(', ')} share one genesis and need one gasLimit, got ${[...gasLimits].join(', ')}`);
+  if (gasLimits.size > 1) throw new UsageError(`geth p2p nodes ${nodes.map((n) => n.site.name).join(', ')} share one genesis and need one gasLimit, got ${[...gasLimits].join(', ')}`);
   const genesis = JSON.stringify(p2pGenesis([...gasLimits][0]), null, 2) + '\n';
 
   return Promise.all(
-    nodes.map(async (node, i): Promise<LaunchPlan> => {
-      const { name, binary, home, ports } = node;
+    nodes.map(async ({ site }, i): Promise<LaunchPlan> => {
       const o = opts[i]!;
-      await mkdir(home, { recursive: true });
-      const datadir = path.join(home, 'data');
-      const genesisPath = path.join(home, 'genesis.json');
-      await writeFile(genesisPath, genesis);
-      try {
-        await execFileP(binary, ['init', '--datadir', datadir, genesisPath], { timeout: 60_000 });
-      } catch (error) {
-        const e = error as { stderr?: string; message: string };
-        throw new InfraError(`${name}: ${binary} init failed: ${e.message.split('\n')[0]}`, { detail: e.stderr?.split('\n').slice(-20).join('\n') });
-      }
+      const datadir = site.path('home/data');
+      await site.files.write('home/genesis.json', genesis);
+      await site.exec(['init', '--datadir', datadir, site.path('home/genesis.json')]);
       const maxPeers = o.maxPeers ?? DEFAULT_MAX_PEERS;
-      const configPath = path.join(home, 'config.toml');
-      await writeFile(
-        configPath,
+      await site.files.write(
+        'home/config.toml',
         [
           '[Node.P2P]',
-          `ListenAddr = "127.0.0.1:${ports.p2p}"`,
+          `ListenAddr = "${site.listen('p2p')}"`,
           `MaxPeers = ${maxPeers}`,
           'NoDiscovery = true',
           'BootstrapNodes = []',
@@ -172,15 +164,15 @@ async function prepareP2p(nodes: readonly PrepareContext[], opts: readonly Parse
         ].join('\n'),
       );
       const args = [
-        '--config', configPath,
+        '--config', site.path('home/config.toml'),
         '--datadir', datadir,
         '--networkid', String(GETH_P2P_CHAIN_ID),
         // No --port: it would override ListenAddr with ":<port>" (every interface).
         '--nodiscover', '--nat', 'none', '--maxpeers', String(maxPeers), '--bootnodes', '',
-        ...commonArgs(ports, o),
+        ...commonArgs(site, o),
         ...o.extraArgs,
       ];
-      return { args, endpoints: { ...rpcEndpoints(ports), p2p: `127.0.0.1:${ports.p2p}` } };
+      return { args, endpoints: { ...rpcEndpoints, p2p: { port: 'p2p', scheme: 'tcp' } } };
     }),
   );
 }

@@ -82,16 +82,18 @@ export const leakyNode: NodeFlavor = {
   portNames: ['http'],
   optionsSchema: leakyNodeOptions,
 
-  async prepare({ ports, options }) {
+  async prepare({ site, options }) {
     const o = leakyNodeOptions.parse(options);
-    const url = `http://127.0.0.1:${ports.http}`;
-    const args = ['--addr', `127.0.0.1:${ports.http}`];
+    const args = ['--addr', site.listen('http')];
     // An explicit `leaks` (even {}) overrides the leaks a buildLeakyNode binary has baked in.
     if (o.leaks) args.push('--leak', leakSpec(o.leaks));
     if (o.cacheEntries !== undefined) args.push('--cache-entries', String(o.cacheEntries));
     if (o.cacheEntryBytes !== undefined) args.push('--cache-entry-bytes', String(o.cacheEntryBytes));
     // `ops` marks the node as a fixture-ops target.
-    return { args, endpoints: { pprof: url, http: url, ops: `${url}/op` } };
+    return {
+      args,
+      endpoints: { pprof: { port: 'http', scheme: 'http' }, http: { port: 'http', scheme: 'http' }, ops: { port: 'http', scheme: 'http', path: '/op' } },
+    };
   },
 
   async isReady(endpoints, signal) {

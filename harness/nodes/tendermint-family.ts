@@ -1,27 +1,22 @@
 /**
  * The mechanism shared by CometBFT and Tendermint Core: one chain per scenario from the binary's own
  * `testnet` subcommand, config.toml edited line by line (comments and layout kept, so a user can diff it
- * against production), every listener on 127.0.0.1, readiness over `/status`, MemStats over Prometheus.
+ * against production), every listener where the runtime's site says (127.0.0.1 for processes), readiness
+ * over `/status`, MemStats over Prometheus.
  * The flavors (cometbft.ts, tendermint.ts) are data: a build recipe, a default version and a per-version
  * table of what differs (VersionTraits). Nothing here is specific to one of them.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { z } from 'zod';
 import { InfraError, UsageError } from '../errors.ts';
 import { fetchBytes } from '../probes/http.ts';
 import { cometNewBlock, watchBlocks } from '../probes/block-watch.ts';
 import { readChainFigures, readMemStatsFromPrometheus } from '../probes/prometheus.ts';
-import type { GoBuildRecipe, LaunchPlan, NodeEndpoints, NodeFlavor, PrepareContext } from './flavor.ts';
+import type { NetworkView, NodeFiles, NodeSite, RunningNode } from '../runtimes/runtime.ts';
+import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlavor, PrepareContext } from './flavor.ts';
 import { ensureBinary } from './install.ts';
 import { compareSemver, isSemverTag } from './node-spec.ts';
 import { durationMs } from '../scenario/fields.ts';
-
-const execFileP = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------------------
 // Per-version differences
@@ -62,17 +57,13 @@ export function traitsFor(rows: readonly VersionRow[], version: string | undefin
 }
 
 /**
- * The version a binary says it is (`<bin> version`: "0.38.26", "1.0.1", "0.34.24"), as a tag `v0.38.26`.
- * A developer's build may print more ("0.38.26-abcdef"); the leading X.Y.Z is kept. undefined if none.
+ * The version a node's program says it is (`<bin> version`: "0.38.26", "1.0.1", "0.34.24"), as a tag
+ * `v0.38.26`. A developer's build may print more ("0.38.26-abcdef"); the leading X.Y.Z is kept. undefined if none.
  */
-export async function binaryVersion(binary: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await execFileP(binary, ['version'], { timeout: 20_000 });
-    const m = /(\d+)\.(\d+)\.(\d+)/.exec(stdout);
-    return m ? `v${m[1]}.${m[2]}.${m[3]}` : undefined;
-  } catch (error) {
-    throw new InfraError(`cannot run \`${binary} version\`: ${(error as Error).message}`);
-  }
+export async function binaryVersion(site: NodeSite): Promise<string | undefined> {
+  const { stdout } = await site.exec(['version'], { timeoutMs: 20_000 });
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(stdout);
+  return m ? `v${m[1]}.${m[2]}.${m[3]}` : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -232,9 +223,9 @@ export function getTomlValue(text: string, dotted: string): string | undefined {
 // Keys and peers
 
 /** The p2p node ID: hex of the first 20 bytes of sha256(ed25519 public key), as `<bin> show-node-id` prints. */
-export async function nodeIdOf(home: string): Promise<string> {
-  const file = path.join(home, 'config', 'node_key.json');
-  const key = JSON.parse(await readFile(file, 'utf8')) as { priv_key?: { type?: string; value?: string } };
+export async function nodeIdOf(files: NodeFiles): Promise<string> {
+  const file = 'home/config/node_key.json';
+  const key = JSON.parse(await files.read(file)) as { priv_key?: { type?: string; value?: string } };
   const raw = Buffer.from(key.priv_key?.value ?? '', 'base64');
   if (!/ed25519/i.test(key.priv_key?.type ?? '') || raw.length !== 64) {
     throw new InfraError(`${file}: expected an ed25519 node key`);
@@ -244,14 +235,6 @@ export async function nodeIdOf(home: string): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------------
 // Readiness
-
-/**
- * Readiness rule per started node, keyed by the endpoints object the plan carries (the runtime hands the
- * same object back to isReady). Nodes started before enough voting power is online just answer /status;
- * from the node that completes a quorum (> 2/3 of the power, in start order = the order of prepareNetwork's
- * nodes) on, a node is ready at height >= 1. Unknown endpoints (a copied object): /status only.
- */
-const minHeight = new WeakMap<NodeEndpoints, number>();
 
 export interface StatusResult {
   node_info?: { id?: string; network?: string; moniker?: string };
@@ -283,10 +266,15 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
       return prepareNetwork(data, nodes);
     },
 
-    async isReady(endpoints, signal) {
+    /**
+     * Nodes started before enough voting power is online just answer /status; from the node that completes
+     * a quorum (> 2/3 of the power, in start order = the order of prepareNetwork's nodes) on, a node is
+     * ready at height >= 1 (its details' minHeight).
+     */
+    async isReady(endpoints, signal, details) {
       try {
         const status = await rpcStatus(endpoints.rpc!, signal);
-        const want = minHeight.get(endpoints) ?? 0;
+        const want = Number(details?.minHeight ?? 0);
         return Number(status.sync_info?.latest_block_height ?? 0) >= want;
       } catch {
         return false;
@@ -309,137 +297,132 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
   return flavor;
 }
 
+const familyEndpoints: Record<string, EndpointTemplate> = {
+  rpc: { port: 'rpc', scheme: 'http' },
+  ws: { port: 'rpc', scheme: 'ws', path: '/websocket' },
+  pprof: { port: 'pprof', scheme: 'http' },
+  prometheus: { port: 'prometheus', scheme: 'http', path: '/metrics' },
+};
+
+const CONFIG_TOML = 'home/config/config.toml';
+
 async function prepareNetwork(data: TendermintFamilyData, nodes: readonly PrepareContext[]): Promise<LaunchPlan[]> {
   if (nodes.length === 0) return [];
+  const sites = nodes.map((n) => n.site);
   const opts = nodes.map((n) => familyOptions.parse(n.options));
   const app = opts[0]!.app;
   opts.forEach((o, i) => {
-    if (o.app !== app) throw new UsageError(`${data.name} nodes of one scenario form one chain and need one app: ${nodes[0]!.name} has '${app}', ${nodes[i]!.name} has '${o.app}'`);
-    checkSnapshotOptions(data, nodes[i]!.name, o);
+    if (o.app !== app) throw new UsageError(`${data.name} nodes of one scenario form one chain and need one app: ${sites[0]!.name} has '${app}', ${sites[i]!.name} has '${o.app}'`);
+    checkSnapshotOptions(data, sites[i]!.name, o);
   });
   const validators = nodes.flatMap((_, i) => (opts[i]!.role === 'validator' ? [i] : []));
   const fulls = nodes.flatMap((_, i) => (opts[i]!.role === 'full' ? [i] : []));
-  if (validators.length === 0) throw new UsageError(`${data.name} network (${nodes.map((n) => n.name).join(', ')}) has no validator: at least one node needs role 'validator'`);
+  if (validators.length === 0) throw new UsageError(`${data.name} network (${sites.map((n) => n.name).join(', ')}) has no validator: at least one node needs role 'validator'`);
 
   // testnet puts validators in node0..node{V-1} and full nodes after them.
   const dirIndex = new Map<number, number>();
   validators.forEach((n, k) => dirIndex.set(n, k));
   fulls.forEach((n, k) => dirIndex.set(n, validators.length + k));
 
-  const versions = await Promise.all(nodes.map((n) => binaryVersion(n.binary)));
-  const scratch = await mkdtemp(path.join(os.tmpdir(), `chainsoak-${data.name}-testnet-`));
+  const versions = await Promise.all(sites.map((site) => binaryVersion(site)));
+  // Keys and one genesis for everyone, from the first node's program (same format across its network),
+  // written into that node's folder and handed from there to every node's home.
+  const first = sites[0]!;
+  await first.files.remove('testnet');
   try {
-    // Keys and one genesis for everyone, from the first node's binary (same format across its network).
-    const out = path.join(scratch, 'net');
-    try {
-      await execFileP(nodes[0]!.binary, ['testnet', '--v', String(validators.length), '--n', String(fulls.length), '--o', out, '--populate-persistent-peers=false'], {
-        timeout: 60_000,
-        cwd: scratch,
-      });
-    } catch (error) {
-      const e = error as { stderr?: string; message: string };
-      throw new InfraError(`${nodes[0]!.binary} testnet failed: ${e.message.split('\n')[0]}`, { detail: e.stderr });
-    }
-
+    await first.exec(['testnet', '--v', String(validators.length), '--n', String(fulls.length), '--o', first.path('testnet'), '--populate-persistent-peers=false']);
     const ids: string[] = [];
-    for (let i = 0; i < nodes.length; i++) {
-      const from = path.join(out, `node${dirIndex.get(i)}`);
-      const home = nodes[i]!.home;
-      await mkdir(home, { recursive: true });
-      if ((await readdir(home)).length > 0) throw new InfraError(`${nodes[i]!.name}: home ${home} is not empty`);
-      await cp(from, home, { recursive: true });
-      if (app === 'e2e') await setGenesisAppVersion(home, E2E_APP_VERSION);
-      ids.push(await nodeIdOf(home));
+    for (const [i, site] of sites.entries()) {
+      if ((await site.files.list('home')).length > 0) throw new InfraError(`${site.name}: home ${site.home} is not empty`);
+      await site.files.importTree('home', await first.files.exportTree(`testnet/node${dirIndex.get(i)}`));
+      if (app === 'e2e') await setGenesisAppVersion(site.files, E2E_APP_VERSION);
+      ids.push(await nodeIdOf(site.files));
     }
-
-    // From which node on (start order) > 2/3 of the voting power (1 per validator) is online.
-    let online = 0;
-    let quorumAt = nodes.length;
-    for (let i = 0; i < nodes.length; i++) {
-      if (opts[i]!.role === 'validator') online++;
-      if (3 * online > 2 * validators.length) {
-        quorumAt = i;
-        break;
-      }
-    }
-
-    const plans: LaunchPlan[] = [];
-    for (let i = 0; i < nodes.length; i++) {
-      const { name, home, ports } = nodes[i]!;
-      const o = opts[i]!;
-      const traits = traitsFor(data.versions, versions[i]);
-      const peers =
-        o.peering === 'none'
-          ? ''
-          : nodes.flatMap((other, j) => (j === i || opts[j]!.peering === 'none' ? [] : [`${ids[j]}@127.0.0.1:${other.ports.p2p}`])).join(',');
-      const settings = nodeSettings({ name, ports, opts: o, traits, peers });
-      // A placeholder trust point: CometBFT refuses to start with it ("trusted_height is required"), so a
-      // start that skipped beforeStart fails loudly instead of block-syncing.
-      if (o.stateSync) Object.assign(settings, { 'statesync.enable': true, 'statesync.rpc_servers': '', 'statesync.trust_height': 0, 'statesync.trust_hash': '', 'statesync.discovery_time': '5s' });
-      const configPath = path.join(home, 'config', 'config.toml');
-      const original = await readFile(configPath, 'utf8');
-      const what = `${name}: ${data.name} ${versions[i] ?? '(unknown version)'} config.toml`;
-      let text = setTomlKeys(original, settings, what);
-      text = setTomlKeys(text, o.config, what);
-      await writeFile(configPath, text);
-
-      const endpoints: NodeEndpoints = {
-        rpc: `http://127.0.0.1:${ports.rpc}`,
-        ws: `ws://127.0.0.1:${ports.rpc}/websocket`,
-        pprof: `http://127.0.0.1:${ports.pprof}`,
-        prometheus: `http://127.0.0.1:${ports.prometheus}/metrics`,
-      };
-      minHeight.set(endpoints, i >= quorumAt ? 1 : 0);
-      const plan: LaunchPlan = { args: ['start', '--home', home, ...o.extraArgs], endpoints };
-      const info: FamilyNodeInfo = { name, home, role: o.role, app: o.app };
-      if (o.app === 'e2e') plan.snapshotInterval = info.snapshotInterval = o.snapshotInterval ?? E2E_BUILTIN_SNAPSHOT_INTERVAL;
-      if (o.snapshotInterval !== undefined) {
-        const version = versions[i];
-        if (version === undefined || !isSemverTag(version)) {
-          throw new UsageError(`${name}: snapshotInterval runs ${data.build.module}/${E2E_NODE_RECIPE.cmdPath} at the binary's version, and \`${nodes[i]!.binary} version\` names none`);
-        }
-        plan.binary = await e2eNodeBinary(data, version);
-        const appToml = path.join(home, 'config', 'e2e-app.toml');
-        await writeFile(appToml, await e2eAppToml(home, o.snapshotInterval));
-        plan.args = [appToml];
-        // The e2e node reads config.toml from $CMTHOME/config (Tendermint's from $TMHOME).
-        plan.env = { CMTHOME: home, TMHOME: home };
-      }
-      if (o.stateSync) {
-        // Trust sources: every other node that is not a state-sync joiner itself, validators first.
-        const sources = nodes
-          .flatMap((other, j) => (j === i || opts[j]!.stateSync ? [] : [{ rpc: `http://127.0.0.1:${other.ports.rpc}`, validator: opts[j]!.role === 'validator' }]))
-          .sort((a, b) => Number(b.validator) - Number(a.validator))
-          .map((x) => x.rpc);
-        const joiner: StateSyncJoiner = { sources };
-        info.stateSync = joiner;
-        plan.beforeStart = async (signal) => {
-          joiner.trust = await setTrustPoint(configPath, sources, signal);
-        };
-      }
-      familyNodes.set(endpoints, info);
-      plans.push(plan);
-    }
-    return plans;
+    return await Promise.all(sites.map((site, i) => planNode(data, { site, opts, i, ids, sites, versions, quorumAt: quorumIndex(opts) })));
   } finally {
-    await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    await first.files.remove('testnet').catch(() => undefined);
   }
+}
+
+/** From which node on (start order) > 2/3 of the voting power (1 per validator) is online. */
+function quorumIndex(opts: readonly ParsedOptions[]): number {
+  const validators = opts.filter((o) => o.role === 'validator').length;
+  let online = 0;
+  for (let i = 0; i < opts.length; i++) {
+    if (opts[i]!.role === 'validator') online++;
+    if (3 * online > 2 * validators) return i;
+  }
+  return opts.length;
+}
+
+/** One node's config.toml, app files and command line, once every home holds its keys and the genesis. */
+async function planNode(
+  data: TendermintFamilyData,
+  net: { site: NodeSite; opts: readonly ParsedOptions[]; i: number; ids: readonly string[]; sites: readonly NodeSite[]; versions: ReadonlyArray<string | undefined>; quorumAt: number },
+): Promise<LaunchPlan> {
+  const { site, opts, i, ids, sites, versions } = net;
+  const o = opts[i]!;
+  const version = versions[i];
+  const traits = traitsFor(data.versions, version);
+  const peers =
+    o.peering === 'none' ? '' : sites.flatMap((other, j) => (j === i || opts[j]!.peering === 'none' ? [] : [`${ids[j]}@${other.peer('p2p')}`])).join(',');
+  const settings = nodeSettings({ site, opts: o, traits, peers });
+  // A placeholder trust point: CometBFT refuses to start with it ("trusted_height is required"), so a
+  // start that skipped beforeStart fails loudly instead of block-syncing.
+  if (o.stateSync) Object.assign(settings, { 'statesync.enable': true, 'statesync.rpc_servers': '', 'statesync.trust_height': 0, 'statesync.trust_hash': '', 'statesync.discovery_time': '5s' });
+  const what = `${site.name}: ${data.name} ${version ?? '(unknown version)'} config.toml`;
+  await site.files.write(CONFIG_TOML, setTomlKeys(setTomlKeys(await site.files.read(CONFIG_TOML), settings, what), o.config, what));
+
+  const details: FamilyNodeInfo = { family: data.name, role: o.role, app: o.app, minHeight: i >= net.quorumAt ? 1 : 0 };
+  const plan: LaunchPlan = { args: ['start', '--home', site.home, ...o.extraArgs], endpoints: familyEndpoints, details };
+  if (o.app === 'e2e') plan.snapshotInterval = details.snapshotInterval = o.snapshotInterval ?? E2E_BUILTIN_SNAPSHOT_INTERVAL;
+  if (o.snapshotInterval !== undefined) {
+    if (version === undefined || !isSemverTag(version)) {
+      throw new UsageError(`${site.name}: snapshotInterval runs ${data.build.module}/${E2E_NODE_RECIPE.cmdPath} at the binary's version, and \`${data.build.binary} version\` names none`);
+    }
+    plan.program = { name: `${data.name}-e2e-node`, binary: await e2eNodeBinary(data, version) };
+    await site.files.write('home/config/e2e-app.toml', await e2eAppToml(site, o.snapshotInterval));
+    plan.args = [site.path('home/config/e2e-app.toml')];
+    // The e2e node reads config.toml from $CMTHOME/config (Tendermint's from $TMHOME).
+    plan.env = { CMTHOME: site.home, TMHOME: site.home };
+  }
+  if (o.stateSync) {
+    // Trust sources: every other node that is not a state-sync joiner itself, validators first.
+    const sources = sites
+      .flatMap((other, j) => (j === i || opts[j]!.stateSync ? [] : [{ name: other.name, validator: opts[j]!.role === 'validator' }]))
+      .sort((a, b) => Number(b.validator) - Number(a.validator))
+      .map((x) => x.name);
+    const joiner: StateSyncJoiner = { sources };
+    details.stateSync = joiner;
+    plan.beforeStart = async ({ signal, network }) => {
+      joiner.trust = await setTrustPoint(site.files, runningSources(network, sources), signal);
+    };
+  }
+  return plan;
+}
+
+/** The trust sources that run now, in preference order. */
+function runningSources(network: NetworkView, names: readonly string[]): RunningNode[] {
+  return names.flatMap((name) => {
+    const node = network.node(name);
+    return node?.isRunning() ? [node] : [];
+  });
 }
 
 function durationLiteral(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
 }
 
-/** chainsoak's own settings for one node: loopback listeners, peers, app, block time, metrics. */
-function nodeSettings(args: { name: string; ports: Record<string, number>; opts: ParsedOptions; traits: VersionTraits; peers: string }): Record<string, TomlValue> {
-  const { name, ports, opts, traits, peers } = args;
+/** chainsoak's own settings for one node: listeners where its site says, peers, app, block time, metrics. */
+function nodeSettings(args: { site: NodeSite; opts: ParsedOptions; traits: VersionTraits; peers: string }): Record<string, TomlValue> {
+  const { site, opts, traits, peers } = args;
   const settings: Record<string, TomlValue> = {
-    moniker: name,
+    moniker: site.name,
     proxy_app: opts.app,
     log_level: opts.logLevel,
-    'rpc.laddr': `tcp://127.0.0.1:${ports.rpc}`,
-    'rpc.pprof_laddr': `127.0.0.1:${ports.pprof}`,
-    'p2p.laddr': `tcp://127.0.0.1:${ports.p2p}`,
+    'rpc.laddr': `tcp://${site.listen('rpc')}`,
+    'rpc.pprof_laddr': site.listen('pprof'),
+    'p2p.laddr': `tcp://${site.listen('p2p')}`,
     'p2p.external_address': '',
     'p2p.persistent_peers': peers,
     'p2p.addr_book_strict': false,
@@ -448,7 +431,7 @@ function nodeSettings(args: { name: string; ports: Record<string, number>; opts:
     // measured, gossip about addresses, and dial-backoff noise in the logs. The mesh stays exact.
     'p2p.pex': false,
     'instrumentation.prometheus': true,
-    'instrumentation.prometheus_listen_addr': `127.0.0.1:${ports.prometheus}`,
+    'instrumentation.prometheus_listen_addr': site.listen('prometheus'),
     // Empty blocks keep heights advancing without load, so readiness and liveness checks work on an idle chain.
     'consensus.create_empty_blocks': true,
     'consensus.timeout_commit': durationLiteral(opts.blockTime),
@@ -483,24 +466,24 @@ export interface TrustPoint {
 }
 
 export interface StateSyncJoiner {
-  /** RPC URLs of the nodes a trust point may come from, in preference order (validators first). */
+  /** Names of the nodes a trust point may come from, in preference order (validators first). */
   readonly sources: readonly string[];
   /** The trust point of the latest start. */
   trust?: TrustPoint;
 }
 
-/** What the family knows of a node it prepared, keyed by the plan's endpoints (RunningNode.endpoints). */
-export interface FamilyNodeInfo {
-  name: string;
-  home: string;
+/** What the family tells of a node it prepared: the plan's details (RunningNode.details). */
+export type FamilyNodeInfo = {
+  /** The flavor that prepared it ('cometbft', 'tendermint'). */
+  family: string;
   role: 'validator' | 'full';
+  /** Height at which the node counts as ready (1 from the node that completes a quorum on). */
+  minHeight: number;
   app: ParsedOptions['app'];
   /** Blocks between the app's snapshots (app 'e2e' only). */
   snapshotInterval?: number;
   stateSync?: StateSyncJoiner;
-}
-
-const familyNodes = new WeakMap<NodeEndpoints, FamilyNodeInfo>();
+};
 
 /** The app version the e2e app reports in Info (test/e2e/app: appVersion = 1). */
 const E2E_APP_VERSION = 1;
@@ -511,20 +494,20 @@ const E2E_APP_VERSION = 1;
  * a state-sync restore compares the two and fails ("app version mismatch. Expected: 0, got: 1").
  * CometBFT's own e2e runner sets 1 the same way. Every node gets the same edit, so the genesis stays one.
  */
-async function setGenesisAppVersion(home: string, appVersion: number): Promise<void> {
-  const file = path.join(home, 'config', 'genesis.json');
-  const genesis = JSON.parse(await readFile(file, 'utf8')) as { consensus_params?: { version?: Record<string, unknown> } };
+async function setGenesisAppVersion(files: NodeFiles, appVersion: number): Promise<void> {
+  const file = 'home/config/genesis.json';
+  const genesis = JSON.parse(await files.read(file)) as { consensus_params?: { version?: Record<string, unknown> } };
   const params = genesis.consensus_params;
   if (!params) throw new InfraError(`${file}: no consensus_params`);
   const version = (params.version ??= {});
   const key = 'app_version' in version ? 'app_version' : 'app';
   version[key] = String(appVersion);
-  await writeFile(file, JSON.stringify(genesis, null, 2) + '\n');
+  await files.write(file, JSON.stringify(genesis, null, 2) + '\n');
 }
 
-/** The family's record of a node (home, role, snapshot interval, state-sync joiner), or undefined for other nodes. */
-export function familyNodeInfo(endpoints: NodeEndpoints): FamilyNodeInfo | undefined {
-  return familyNodes.get(endpoints);
+/** The family's record of a node (role, app, snapshot interval, state-sync joiner), or undefined for other nodes. */
+export function familyNodeInfo(node: { details: NodeDetails }): FamilyNodeInfo | undefined {
+  return typeof node.details.family === 'string' ? (node.details as unknown as FamilyNodeInfo) : undefined;
 }
 
 function checkSnapshotOptions(data: TendermintFamilyData, name: string, o: ParsedOptions): void {
@@ -553,14 +536,14 @@ function e2eNodeBinary(data: TendermintFamilyData, version: string): Promise<str
 }
 
 /** The e2e node's app config: the app in process (`builtin`), state in `<home>/data` like `--proxy_app e2e`. */
-async function e2eAppToml(home: string, snapshotInterval: number): Promise<string> {
-  const genesis = JSON.parse(await readFile(path.join(home, 'config', 'genesis.json'), 'utf8')) as { chain_id?: string };
-  if (!genesis.chain_id) throw new InfraError(`${home}/config/genesis.json has no chain_id`);
+async function e2eAppToml(site: NodeSite, snapshotInterval: number): Promise<string> {
+  const genesis = JSON.parse(await site.files.read('home/config/genesis.json')) as { chain_id?: string };
+  if (!genesis.chain_id) throw new InfraError(`${site.name}: config/genesis.json has no chain_id`);
   return [
     '# written by chainsoak: the e2e app node (test/e2e/node) with its app in process',
     `chain_id = ${tomlLiteral(genesis.chain_id)}`,
     'protocol = "builtin"',
-    `dir = ${tomlLiteral(path.join(home, 'data'))}`,
+    `dir = ${tomlLiteral(site.path('home/data'))}`,
     'persist_interval = 1',
     `snapshot_interval = ${snapshotInterval}`,
     '',
@@ -576,33 +559,36 @@ async function rpcResult<T>(url: string, signal?: AbortSignal): Promise<T> {
 /**
  * Take a trust point from the running network and write it to a joiner's config.toml: the first source
  * that answers /status at height >= 1 gives its latest height and that header's hash (`/commit`); the
- * first two that answer become `rpc_servers`. Retries every 500 ms until `signal` aborts.
+ * first two that answer become `rpc_servers`, at the addresses the joiner reaches them at. Retries every
+ * 500 ms until `signal` aborts.
  */
-export async function setTrustPoint(configPath: string, sources: readonly string[], signal: AbortSignal): Promise<TrustPoint> {
-  let last = sources.length === 0 ? 'the network has no node to trust' : 'no answer yet';
+export async function setTrustPoint(files: NodeFiles, sources: readonly RunningNode[], signal: AbortSignal): Promise<TrustPoint> {
+  let last = sources.length === 0 ? 'the network has no running node to trust' : 'no answer yet';
   while (!signal.aborted) {
-    const up: Array<{ rpc: string; height: number }> = [];
-    for (const rpc of sources) {
+    const up: Array<{ node: RunningNode; height: number }> = [];
+    for (const node of sources) {
       if (up.length === 2) break;
+      const rpc = node.endpoints.rpc!;
       try {
         const height = Number((await rpcStatus(rpc, signal)).sync_info?.latest_block_height ?? 0);
-        if (height >= 1) up.push({ rpc, height });
-        else last = `${rpc} is at height ${height}`;
+        if (height >= 1) up.push({ node, height });
+        else last = `${node.name} is at height ${height}`;
       } catch (error) {
-        last = `${rpc}: ${(error as Error).message}`;
+        last = `${node.name}: ${(error as Error).message}`;
       }
     }
     if (up.length > 0) {
-      const { rpc, height } = up[0]!;
+      const { node, height } = up[0]!;
       try {
-        const commit = await rpcResult<{ signed_header?: { commit?: { block_id?: { hash?: string } } } }>(`${rpc}/commit?height=${height}`, signal);
+        const commit = await rpcResult<{ signed_header?: { commit?: { block_id?: { hash?: string } } } }>(`${node.endpoints.rpc}/commit?height=${height}`, signal);
         const hash = commit.signed_header?.commit?.block_id?.hash;
-        if (!hash || !/^[0-9A-Fa-f]{64}$/.test(hash)) throw new Error(`${rpc}/commit?height=${height}: no block hash`);
-        const rpcServers: [string, string] = [rpc, up[1]?.rpc ?? rpc];
-        const text = await readFile(configPath, 'utf8');
-        await writeFile(
-          configPath,
-          setTomlKeys(text, { 'statesync.rpc_servers': rpcServers.join(','), 'statesync.trust_height': height, 'statesync.trust_hash': hash.toUpperCase() }, configPath),
+        if (!hash || !/^[0-9A-Fa-f]{64}$/.test(hash)) throw new Error(`${node.name}/commit?height=${height}: no block hash`);
+        const servers = [node, up[1]?.node ?? node].map((n) => `http://${n.peerAddress('rpc')}`);
+        const rpcServers: [string, string] = [servers[0]!, servers[1]!];
+        const text = await files.read(CONFIG_TOML);
+        await files.write(
+          CONFIG_TOML,
+          setTomlKeys(text, { 'statesync.rpc_servers': rpcServers.join(','), 'statesync.trust_height': height, 'statesync.trust_hash': hash.toUpperCase() }, CONFIG_TOML),
         );
         return { height, hash: hash.toUpperCase(), rpcServers, at: Date.now() };
       } catch (error) {
@@ -631,18 +617,16 @@ function delay(ms: number, signal: AbortSignal): Promise<void> {
  * snapshots) so its next start begins at height 0 — the condition for state sync. priv_validator_state.json
  * stays: the node refuses to start without it. Returns the entries removed.
  */
-export async function wipeNodeData(home: string): Promise<string[]> {
-  const dir = path.join(home, 'data');
-  const entries = await readdir(dir).catch(() => [] as string[]);
-  const removed = entries.filter((e) => e !== 'priv_validator_state.json');
-  for (const entry of removed) await rm(path.join(dir, entry), { recursive: true, force: true });
+export async function wipeNodeData(files: NodeFiles): Promise<string[]> {
+  const removed = (await files.list('home/data')).filter((e) => e !== 'priv_validator_state.json');
+  for (const entry of removed) await files.remove(`home/data/${entry}`);
   return removed;
 }
 
 /** Heights of the snapshots the e2e app holds now (`<home>/data/snapshots/metadata.json`; it keeps the last 10). */
-export async function readAppSnapshots(home: string): Promise<number[]> {
+export async function readAppSnapshots(files: NodeFiles): Promise<number[]> {
   try {
-    const list = JSON.parse(await readFile(path.join(home, 'data', 'snapshots', 'metadata.json'), 'utf8')) as Array<{ height?: number | string }> | null;
+    const list = JSON.parse(await files.read('home/data/snapshots/metadata.json')) as Array<{ height?: number | string }> | null;
     return (list ?? []).map((s) => Number(s.height)).filter((h) => Number.isFinite(h));
   } catch {
     return [];

@@ -5,7 +5,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { NodeFlavor } from '../nodes/flavor.ts';
-import type { RunningNode } from '../runtimes/runtime.ts';
+import type { ContainerMemory, RunningNode } from '../runtimes/runtime.ts';
 import { readGoroutineCount, readMemStatsFromPprof } from './memstats.ts';
 
 export interface Sample {
@@ -24,6 +24,8 @@ export interface Sample {
   gcCpuFraction?: number;
   goroutines: number;
   rss: number | null;
+  /** A container's memory as its cgroup counts it (usage, anonymous, page cache, limit), on the container runtime. */
+  container?: ContainerMemory;
   /** Flavor-specific chain figures (height, mempool size, peers), when the flavor samples them. */
   chain?: Record<string, number>;
   /** What fired the sample: the fixed interval, a block commit, the block before a snapshot, a new peer peak. */
@@ -125,10 +127,10 @@ export class Sampler {
     this.busy.add(node.name);
     const signal = AbortSignal.timeout(Math.max(this.intervalMs * 2, 5000));
     try {
-      const [mem, goroutines, rss, chain] = await Promise.all([
+      const [mem, goroutines, { rss, container }, chain] = await Promise.all([
         flavor.readMemStats?.(node.endpoints, signal) ?? readMemStatsFromPprof(node.endpoints, signal),
         readGoroutineCount(node.endpoints, signal),
-        node.rssBytes(),
+        readResources(node),
         flavor.readChainStats?.(node.endpoints, signal).catch(() => undefined),
       ]);
       const sample: Sample = {
@@ -144,6 +146,7 @@ export class Sampler {
         ...(mem.GCCPUFraction !== undefined ? { gcCpuFraction: mem.GCCPUFraction } : {}),
         goroutines,
         rss: rss ?? null,
+        ...(container ? { container } : {}),
         ...(chain ? { chain } : {}),
         trigger,
       };
@@ -169,4 +172,11 @@ export class Sampler {
     while (this.inFlight || this.busy.size > 0) await new Promise((r) => setTimeout(r, 20));
     await new Promise<void>((resolve) => this.out.end(resolve));
   }
+}
+
+/** RSS, and for a container its cgroup's figures (one stats call: its anonymous memory is the RSS). */
+async function readResources(node: RunningNode): Promise<{ rss: number | undefined; container?: ContainerMemory }> {
+  const container = await node.containerMemory?.();
+  if (container) return { rss: container.rssBytes ?? container.usageBytes, container };
+  return { rss: await node.rssBytes() };
 }

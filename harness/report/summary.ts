@@ -6,6 +6,7 @@ import type { PatternFinding } from '../analysis/patterns.ts';
 import type { TrendFit, TrendPoint } from '../analysis/trend.ts';
 import type { MemStats } from '../probes/memstats.ts';
 import type { RunEvent } from '../run/context.ts';
+import type { RuntimeKind } from '../runtimes/runtime.ts';
 import type { WorkloadStats } from '../workloads/workload.ts';
 
 export type Verdict = 'pass' | 'fail' | 'error';
@@ -14,7 +15,12 @@ export interface NodeReport {
   name: string;
   flavor: string;
   version: string;
+  /** The host binary it ran ('' when it ran only an image, or ran elsewhere). */
   binary: string;
+  /** Where it ran: 'process', 'container' or 'external'. */
+  runtime: RuntimeKind;
+  /** The container image it ran (container runtime). */
+  image?: string;
   heap: {
     before: { inuseBytes: number; inuseObjects: number; memstats: MemStats };
     after: { inuseBytes: number; inuseObjects: number; memstats: MemStats };

@@ -39,7 +39,9 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     name: member.node.name,
     flavor: member.flavor.name,
     version: member.version,
-    binary: member.binary,
+    binary: member.binary ?? '',
+    runtime: run.runtime,
+    ...(member.image ? { image: member.image } : {}),
     heap: {
       before: { ...heap.before, memstats: before.memstats },
       after: { ...heap.after, memstats: after.memstats },
@@ -83,6 +85,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     goroutinesAfter: goroutines.after,
     rssBefore: before.rssBytes,
     rssAfter: after.rssBytes,
+    ...(run.runtime === 'external' ? { rssAbsent: 'the RSS of a node on the external runtime cannot be read (it is not a process chainsoak runs)' } : {}),
     ...(trend ? { trend: { heapAlloc: trend.heapAlloc, goroutines: trend.goroutines } } : {}),
   };
   return { report, measurement };

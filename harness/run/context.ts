@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RuntimeKind } from '../runtimes/runtime.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { LiveView } from '../report/console.ts';
 
@@ -14,6 +15,10 @@ export interface RunOptions {
   /** Stretch or shrink the phases to this total duration (ms), keeping their proportions. */
   durationMs?: number;
   seed?: number;
+  /** Where the nodes run (default: the scenario's `runtime`, else 'process'). */
+  runtime?: RuntimeKind;
+  /** runtime 'external': a nodes file with each node's URLs. */
+  nodesFile?: string;
   /** Keep node data directories after the run (they are deleted by default; logs and profiles stay). */
   keep?: boolean;
   /** Parent folder of run reports; default ./reports */
@@ -41,17 +46,24 @@ export class RunContext {
    */
   readonly timeline: string[] = [];
   readonly controller = new AbortController();
+  readonly runtime: RuntimeKind;
   phase = 'setup';
 
   constructor(readonly scenario: Scenario, readonly options: RunOptions) {
     const stamp = new Date(this.startedAt).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     this.dir = path.resolve(options.reportsDir ?? 'reports', `${scenario.name}-${stamp}-s${scenario.seed}`);
     mkdirSync(this.dir, { recursive: true });
+    this.runtime = options.runtime ?? scenario.runtime;
     if (options.signal) {
       const outer = options.signal;
       if (outer.aborted) this.controller.abort(outer.reason);
       else outer.addEventListener('abort', () => this.controller.abort(outer.reason), { once: true });
     }
+  }
+
+  /** The run's id: its report folder's name. */
+  get id(): string {
+    return path.basename(this.dir);
   }
 
   get signal(): AbortSignal {

@@ -1,53 +1,54 @@
 /**
- * Setup and start: resolve each scenario node to a binary (building it once per version), give it
- * loopback ports and a home in the report folder, start it, and watch it for crashes.
+ * Setup and start: a network plan launched on a runtime. Each node's program is provisioned (built once
+ * per version), the runtime gives it a place, its flavor prepares it there (nodes of one flavor together:
+ * one genesis, one set of peers), and the runtime starts it and watches it for crashes. Nothing here needs
+ * a RunContext: tests launch networks the same way runs do.
  */
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { InfraError, UsageError } from '../errors.ts';
-import type { LaunchPlan, NodeFlavor, PrepareContext } from '../nodes/flavor.ts';
+import { InfraError } from '../errors.ts';
+import type { NodeFlavor, LaunchPlan, NodeDetails } from '../nodes/flavor.ts';
 import { ensureBinary } from '../nodes/install.ts';
-import { parseNodeSpec, type NodeSpec } from '../nodes/node-spec.ts';
-import { flavors } from '../nodes/registry.ts';
-import { describeExit, ProcessRuntime } from '../runtimes/process.ts';
-import { freePorts } from '../runtimes/ports.ts';
-import type { NodeRuntime, RunningNode } from '../runtimes/runtime.ts';
-import type { Scenario } from '../scenario/schema.ts';
-import type { RunContext } from './context.ts';
+import type { NodeSpec } from '../nodes/node-spec.ts';
+import { describeExit } from '../runtimes/managed-node.ts';
+import type { NetworkView, NodeRuntime, NodeSite, RunningNode } from '../runtimes/runtime.ts';
+import type { NetworkPlan, NodePlan } from './plan.ts';
 
 export interface NetworkMember {
   node: RunningNode;
   flavor: NodeFlavor;
   version: string;
-  binary: string;
-  home: string;
+  /** The host binary it runs, where there is one. */
+  binary?: string;
+  /** The container image it runs, where it is a container. */
+  image?: string;
+  /** The node's folder in the report folder (log, and its home on local runtimes). */
+  dir: string;
+  /** What the flavor told about the node (role, app, state-sync joiner...). */
+  details: NodeDetails;
   /** Blocks between app snapshots, where the flavor's plan says the node takes them. */
   snapshotInterval?: number;
 }
 
-export interface Network {
+export interface Network extends NetworkView {
   runtime: NodeRuntime;
   members: NetworkMember[];
 }
 
-/** The scenario's node specs with a --node override applied (it replaces nodes of its flavor). */
-export function resolveSpecs(scenario: Scenario, nodeOverride?: string): Array<{ name: string; spec: NodeSpec; options: Record<string, unknown>; readyTimeout: number; startBy: 'setup' | 'fault' }> {
-  const override = nodeOverride ? parseNodeSpec(nodeOverride, flavors) : undefined;
-  const specs = scenario.nodes.flatMap((decl) => {
-    const own = parseNodeSpec(decl.node, flavors);
-    const spec = override && override.flavor === own.flavor ? override : own;
-    return Array.from({ length: decl.count }, (_, i) => ({
-      name: decl.count > 1 ? `${decl.name}${i}` : decl.name,
-      spec,
-      options: decl.options,
-      readyTimeout: decl.readyTimeout,
-      startBy: decl.start,
-    }));
-  });
-  if (override && !specs.some((s) => s.spec === override)) {
-    throw new UsageError(`--node ${nodeOverride}: scenario ${scenario.name} has no ${override.flavor.name} node to replace`);
-  }
-  return specs;
+export function newNetwork(runtime: NodeRuntime): Network {
+  const members: NetworkMember[] = [];
+  return { runtime, members, node: (name) => members.find((m) => m.node.name === name)?.node };
+}
+
+export interface LaunchHooks {
+  /** Folder the nodes' folders go in (`<dir>/nodes/<name>/`). */
+  dir: string;
+  signal?: AbortSignal;
+  /** Progress lines (go's build output). */
+  log?(line: string): void;
+  /** Run events: node-started, node-prepared. */
+  event?(kind: string, detail: string): void;
+  /** A node died on its own (not a stop chainsoak asked for). */
+  onCrash?(error: InfraError): void;
 }
 
 /** The binary for a spec: the developer's own, or a cached build of the version (built on first use). */
@@ -64,40 +65,63 @@ export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (lin
   );
 }
 
-export async function startNetwork(run: RunContext, network: Network): Promise<void> {
-  const specs = resolveSpecs(run.scenario, run.options.node);
-  // Prepare per flavor: nodes of one flavor form one network (shared genesis, peers).
-  const prepared = new Map<(typeof specs)[number], { binary: string; home: string; plan: LaunchPlan }>();
-  for (const flavor of new Set(specs.map((s) => s.spec.flavor))) {
-    const group = specs.filter((s) => s.spec.flavor === flavor);
-    const contexts: PrepareContext[] = [];
-    for (const { name, spec, options } of group) {
-      run.throwIfAborted();
-      contexts.push({
-        name,
-        binary: await binaryFor(spec, run.signal, (line) => run.options.view?.log(line)),
-        home: path.join(run.dir, 'nodes', name, 'home'),
-        ports: await freePorts(flavor.portNames),
-        options: flavor.optionsSchema.parse(options),
-      });
+/** Launch the plan's nodes into `network` (members are added as they come up, so cleanup sees each one). */
+export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: LaunchHooks): Promise<void> {
+  if (network.runtime.attach) return attachNetwork(plan, network, hooks);
+  const throwIfAborted = () => hooks.signal?.throwIfAborted();
+  // Place and prepare per flavor: nodes of one flavor form one network (shared genesis, peers).
+  const prepared = new Map<NodePlan, { site: NodeSite; binary: string; launch: LaunchPlan }>();
+  for (const flavor of new Set(plan.nodes.map((n) => n.flavor))) {
+    const group = plan.nodes.filter((n) => n.flavor === flavor);
+    const sites: Array<{ site: NodeSite; binary: string }> = [];
+    for (const node of group) {
+      throwIfAborted();
+      const binary = await binaryFor(node.spec, hooks.signal, hooks.log);
+      const dir = path.join(hooks.dir, 'nodes', node.name);
+      const site = await network.runtime.place({ name: node.name, flavor: flavor.name, version: node.version, artifact: { binary }, portNames: flavor.portNames, dir });
+      sites.push({ site, binary });
     }
+    const contexts = group.map((node, i) => ({ site: sites[i]!.site, version: node.version, options: node.options }));
     const plans = flavor.prepareNetwork ? await flavor.prepareNetwork(contexts) : await Promise.all(contexts.map((c) => flavor.prepare(c)));
-    group.forEach((s, i) => prepared.set(s, { binary: contexts[i]!.binary, home: path.dirname(contexts[i]!.home), plan: plans[i]! }));
+    group.forEach((node, i) => prepared.set(node, { ...sites[i]!, launch: withMemProfileRate(plans[i]!, plan.memProfileRate) }));
   }
-  for (const entry of specs) {
-    run.throwIfAborted();
-    const { name, spec, readyTimeout, startBy } = entry;
-    const { binary, home, plan: flavorPlan } = prepared.get(entry)!;
-    const plan = withMemProfileRate(flavorPlan, run.scenario.memProfileRate);
-    const launch = { name, binary, plan, logDir: home, isReady: spec.flavor.isReady.bind(spec.flavor), readyTimeoutMs: readyTimeout };
+  for (const node of plan.nodes) {
+    throwIfAborted();
+    const { site, binary, launch } = prepared.get(node)!;
+    const nodeLaunch = { name: node.name, plan: launch, isReady: node.flavor.isReady.bind(node.flavor), readyTimeoutMs: node.readyTimeoutMs, network };
     // A node started by a fault (a late joiner) exists from setup on, so faults and workloads can name it.
-    const node = startBy === 'fault' ? network.runtime.create(launch) : await network.runtime.start(launch);
-    run.event(startBy === 'fault' ? 'node-prepared' : 'node-started', `${name} ${spec.flavor.name} ${spec.version}${node.pid() ? ` pid ${node.pid()}` : ''}`);
-    node.onExit((info) => {
+    const running = node.startBy === 'fault' ? network.runtime.create(site, nodeLaunch) : await network.runtime.start(site, nodeLaunch);
+    hooks.event?.(node.startBy === 'fault' ? 'node-prepared' : 'node-started', `${node.name} ${node.flavor.name} ${node.version}${running.pid() ? ` pid ${running.pid()}` : ''}`);
+    running.onExit((info) => {
       if (info.expected) return;
-      run.abort(new InfraError(`${name} (${spec.flavor.name} ${spec.version}) died during the run (${describeExit(info)}); log: ${node.logPath}`, { detail: node.logTail() }));
+      hooks.onCrash?.(new InfraError(`${node.name} (${node.flavor.name} ${node.version}) died during the run (${describeExit(info)}); log: ${running.logPath}`, { detail: running.logTail() }));
     });
-    network.members.push({ node, flavor: spec.flavor, version: spec.version, binary, home, ...(plan.snapshotInterval ? { snapshotInterval: plan.snapshotInterval } : {}) });
+    network.members.push({
+      node: running,
+      flavor: node.flavor,
+      version: node.version,
+      binary,
+      dir: path.join(hooks.dir, 'nodes', node.name),
+      details: running.details,
+      ...(launch.snapshotInterval ? { snapshotInterval: launch.snapshotInterval } : {}),
+    });
+  }
+}
+
+/** Nodes that run elsewhere: nothing to build or prepare; each is checked to answer, in plan order. */
+async function attachNetwork(plan: NetworkPlan, network: Network, hooks: LaunchHooks): Promise<void> {
+  for (const node of plan.nodes) {
+    hooks.signal?.throwIfAborted();
+    const dir = path.join(hooks.dir, 'nodes', node.name);
+    const running = await network.runtime.attach!({
+      name: node.name,
+      flavor: node.flavor.name,
+      readyTimeoutMs: node.readyTimeoutMs,
+      isReady: node.flavor.isReady.bind(node.flavor),
+      logPath: path.join(dir, `${node.name}.log`),
+    });
+    hooks.event?.('node-attached', `${node.name} ${node.flavor.name} at ${running.endpoints.pprof}`);
+    network.members.push({ node: running, flavor: node.flavor, version: node.version, dir, details: running.details });
   }
 }
 
@@ -112,14 +136,7 @@ function withMemProfileRate(plan: LaunchPlan, rate: number | undefined): LaunchP
   return { ...plan, env: { ...plan.env, GODEBUG: [...inherited, `memprofilerate=${rate}`].join(',') } };
 }
 
-export function newNetwork(): Network {
-  return { runtime: new ProcessRuntime(), members: [] };
-}
-
-/** Cleanup: stop every node; drop data directories unless --keep. Never throws. */
-export async function stopNetwork(run: RunContext, network: Network): Promise<void> {
-  await network.runtime.shutdown().catch(() => undefined);
-  if (!run.options.keep) {
-    await Promise.all(network.members.map((m) => rm(path.join(m.home, 'home'), { recursive: true, force: true }).catch(() => undefined)));
-  }
+/** Cleanup: stop every node and release what the runtime made; drop data directories unless keepData. Never throws. */
+export async function stopNetwork(network: Network, options: { keepData?: boolean } = {}): Promise<void> {
+  await network.runtime.shutdown(options).catch(() => undefined);
 }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { checkBudgets } from '../analysis/budgets.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
-import { ChainsoakError, InfraError } from '../errors.ts';
+import { ChainsoakError, InfraError, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary, Verdict } from '../report/summary.ts';
@@ -17,7 +17,10 @@ import { analyzeNode } from './analyze.ts';
 import { snapshotAll, TrendRecorder } from './cycles.ts';
 import { ThroughputRecorder } from './throughput.ts';
 import { RunContext, type RunOptions } from './context.ts';
-import { newNetwork, startNetwork, stopNetwork, type Network } from './network.ts';
+import { createRuntime } from '../runtimes/registry.ts';
+import type { NodeRuntime } from '../runtimes/runtime.ts';
+import { launchNetwork, newNetwork, stopNetwork, type Network } from './network.ts';
+import { planNetwork } from './plan.ts';
 import { phaseDurations, preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
 
 export type RunResult = RunSummary;
@@ -26,8 +29,19 @@ export type RunResult = RunSummary;
 export async function runScenario(input: string | ScenarioInput | Scenario, options: RunOptions = {}): Promise<RunResult> {
   const loaded = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
   const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
-  const run = new RunContext(scenario, options);
-  const network = newNetwork();
+  const plan = planNetwork(scenario, { ...(options.node ? { node: options.node } : {}), ...(options.nodesFile ? { nodesFile: options.nodesFile } : {}), ...(options.runtime ? { runtime: options.runtime } : {}) });
+  const run = new RunContext(scenario, { ...options, runtime: plan.runtime });
+  let runtime: NodeRuntime;
+  try {
+    runtime = await createRuntime(plan.runtime, { runId: run.id, log: (line) => run.event('runtime', line), ...(plan.external ? { external: plan.external } : {}) });
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    // The runtime itself is not there (no Docker engine): an infrastructure error with a report, like a failed start.
+    const summary = makeSummary(run, { ...describeFailure(error), nodes: [], budgets: [], phases: [], throughput: [] });
+    await writeRunReport(summary, []);
+    return summary;
+  }
+  const network = newNetwork(runtime);
   const sampler = new Sampler([], scenario.sampleInterval, run.startedAt, path.join(run.dir, 'samples.jsonl'), () => run.phase, new Set(scenario.sampleOn));
   let phases: PlannedPhase[] = [];
   const throughput = new ThroughputRecorder(() => phases.flatMap((p) => p.workloads), scenario.sampleInterval, run.startedAt, () => run.phase);
@@ -36,7 +50,13 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   let nodes: NodeReport[] = [];
   let summary: RunSummary;
   try {
-    await startNetwork(run, network);
+    await launchNetwork(plan, network, {
+      dir: run.dir,
+      signal: run.signal,
+      log: (line) => options.view?.log(line),
+      event: (kind, detail) => run.event(kind, detail),
+      onCrash: (error) => run.abort(error),
+    });
     sampler.watch(network.members.map((m) => ({ node: m.node, flavor: m.flavor, ...(m.snapshotInterval ? { snapshotInterval: m.snapshotInterval } : {}) })));
     options.view?.watch(sampler, network.members.map((m) => m.node.name));
     sampler.start();
@@ -77,7 +97,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     throughput.stop();
     await releaseWorkloads(phases);
     await sampler.stop();
-    await stopNetwork(run, network);
+    await stopNetwork(network, { keepData: run.options.keep ?? false });
     options.view?.stop();
   }
   summary.durationMs = run.elapsedMs();

@@ -1,16 +1,23 @@
 /**
  * The default runtime: each node is a child process in its own process group, so a signal to the
- * group reaches anything the node forked. Logs go straight from the child to a file (no pipe through
- * Node, which would cost CPU the node needs). Every started group is also killed synchronously on
- * process exit, the last line of defence against leaving a node behind.
+ * group reaches anything the node forked. Every port is a free port on 127.0.0.1, bound and reached
+ * there; the node's home is a folder of the run. Logs go straight from the child to a file (no pipe
+ * through Node, which would cost CPU the node needs). Every started group is also killed synchronously
+ * on process exit, the last line of defence against leaving a node behind.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InfraError } from '../errors.ts';
-import type { ExitInfo, NodeLaunch, NodeRuntime, RunningNode } from './runtime.ts';
+import { promisify } from 'node:util';
+import { InfraError, UsageError } from '../errors.ts';
+import { HostFiles } from './host-files.ts';
+import { ManagedNode } from './managed-node.ts';
+import { freePorts } from './ports.ts';
+import type { ExitInfo, NodeLaunch, NodeRuntime, NodeSite, PlaceRequest, RunningNode } from './runtime.ts';
+
+const execFileP = promisify(execFile);
 
 const liveGroups = new Set<number>();
 process.on('exit', () => {
@@ -27,21 +34,67 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 
 const STOP_GRACE_MS = 15_000;
 
-class ProcessNode implements RunningNode {
-  readonly name: string;
-  readonly endpoints;
+/** A process node's place: a folder of the run and free loopback ports. */
+class ProcessSite implements NodeSite {
+  readonly files: HostFiles;
+  readonly home: string;
   readonly logPath: string;
+
+  constructor(
+    readonly name: string,
+    readonly binary: string,
+    readonly dir: string,
+    readonly ports: Readonly<Record<string, number>>,
+  ) {
+    this.files = new HostFiles(dir);
+    this.home = this.path('home');
+    this.logPath = path.join(dir, `${name}.log`);
+  }
+
+  path(rel: string): string {
+    return this.files.hostPath(rel);
+  }
+
+  listen(port: string): string {
+    return this.peer(port);
+  }
+
+  peer(port: string): string {
+    const number = this.ports[port];
+    if (number === undefined) throw new Error(`${this.name} has no port '${port}' (${Object.keys(this.ports).join(', ')})`);
+    return `127.0.0.1:${number}`;
+  }
+
+  async exec(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<{ stdout: string; stderr: string }> {
+    try {
+      return await execFileP(this.binary, args, { timeout: options.timeoutMs ?? 60_000, cwd: this.dir, maxBuffer: 16 << 20 });
+    } catch (error) {
+      const e = error as { stderr?: string; message: string };
+      throw new InfraError(`${this.name}: \`${path.basename(this.binary)} ${args[0] ?? ''}\` failed: ${e.message.split('\n')[0]}`, { detail: e.stderr?.split('\n').slice(-20).join('\n') });
+    }
+  }
+}
+
+class ProcessNode extends ManagedNode {
   private child: ChildProcess | undefined;
   private exitPromise: Promise<ExitInfo> | undefined;
   private expectingExit = false;
   private paused = false;
-  private readonly listeners: Array<(info: ExitInfo) => void> = [];
 
-  constructor(private readonly launch: NodeLaunch) {
-    this.name = launch.name;
-    this.endpoints = launch.plan.endpoints;
-    mkdirSync(launch.logDir, { recursive: true });
-    this.logPath = path.join(launch.logDir, `${launch.name}.log`);
+  constructor(
+    private readonly site: ProcessSite,
+    launch: NodeLaunch,
+  ) {
+    super(launch, site.files, site.logPath);
+    mkdirSync(site.dir, { recursive: true });
+  }
+
+  peerAddress(port: string): string {
+    return this.site.peer(port);
+  }
+
+  protected clientAddress(port: string): string {
+    return this.site.peer(port);
   }
 
   pid(): number | undefined {
@@ -53,15 +106,9 @@ class ProcessNode implements RunningNode {
   }
 
   async spawnAndWait(): Promise<void> {
-    const { plan, readyTimeoutMs } = this.launch;
-    const binary = plan.binary ?? this.launch.binary;
-    if (plan.beforeStart) {
-      try {
-        await plan.beforeStart(AbortSignal.timeout(readyTimeoutMs));
-      } catch (error) {
-        throw new InfraError(`${this.name}: cannot prepare the start: ${(error as Error).message}`);
-      }
-    }
+    const { plan } = this.launch;
+    const binary = plan.program?.binary ?? this.site.binary;
+    await this.beforeStart();
     const logFd = openSync(this.logPath, 'a');
     let child: ChildProcess;
     try {
@@ -75,12 +122,13 @@ class ProcessNode implements RunningNode {
     }
     this.child = child;
     this.expectingExit = false;
+    this.lastExit = undefined;
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         if (child.pid) liveGroups.delete(child.pid);
         const info = { code, signal, expected: this.expectingExit };
-        for (const listener of this.listeners) listener(info);
+        this.exited(info);
         resolve(info);
       });
     });
@@ -89,28 +137,7 @@ class ProcessNode implements RunningNode {
       throw new InfraError(`${this.name}: cannot start ${binary}: ${error.message}`);
     }
     liveGroups.add(child.pid);
-    await this.waitReady(readyTimeoutMs);
-  }
-
-  private async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const exited = this.exitPromise!.then((info) => info);
-    let exitInfo: ExitInfo | undefined;
-    void exited.then((info) => (exitInfo = info));
-    while (Date.now() < deadline) {
-      if (exitInfo) {
-        throw new InfraError(`${this.name} exited during startup (${describeExit(exitInfo)}); log: ${this.logPath}`, { detail: this.logTail() });
-      }
-      const ready = await this.launch.isReady(this.endpoints, AbortSignal.timeout(3000)).catch(() => false);
-      if (ready) return;
-      await sleep(250);
-    }
-    await this.kill();
-    throw new InfraError(`${this.name} was not ready within ${Math.round(timeoutMs / 1000)} s; log: ${this.logPath}`, { detail: this.logTail() });
-  }
-
-  onExit(listener: (info: ExitInfo) => void): void {
-    this.listeners.push(listener);
+    await this.waitReady();
   }
 
   async rssBytes(): Promise<number | undefined> {
@@ -170,37 +197,39 @@ class ProcessNode implements RunningNode {
     await this.spawnAndWait();
   }
 
-  logTail(lines = 20): string {
-    try {
-      const text = readFileSync(this.logPath, 'utf8');
-      return text.trimEnd().split('\n').slice(-lines).join('\n');
-    } catch {
-      return '(no log)';
-    }
-  }
-}
-
-export function describeExit(info: ExitInfo): string {
-  return info.signal ? `killed by ${info.signal}` : `exit code ${info.code}`;
 }
 
 export class ProcessRuntime implements NodeRuntime {
   readonly kind = 'process' as const;
   private readonly nodes: ProcessNode[] = [];
 
-  async start(launch: NodeLaunch): Promise<RunningNode> {
-    const node = this.create(launch);
+  private readonly sites: ProcessSite[] = [];
+
+  async place(request: PlaceRequest): Promise<NodeSite> {
+    if (!request.artifact.binary) {
+      throw new UsageError(`${request.name}: the process runtime runs a binary, and ${request.flavor} ${request.version} names only an image (${request.artifact.image}); use --runtime container`);
+    }
+    await mkdir(request.dir, { recursive: true });
+    const site = new ProcessSite(request.name, request.artifact.binary, request.dir, await freePorts(request.portNames));
+    this.sites.push(site);
+    return site;
+  }
+
+  async start(site: NodeSite, launch: NodeLaunch): Promise<RunningNode> {
+    const node = this.create(site, launch);
     await node.restart();
     return node;
   }
 
-  create(launch: NodeLaunch): RunningNode {
-    const node = new ProcessNode(launch);
+  create(site: NodeSite, launch: NodeLaunch): RunningNode {
+    if (!(site instanceof ProcessSite)) throw new Error(`${launch.name}: not a process runtime's site`);
+    const node = new ProcessNode(site, launch);
     this.nodes.push(node);
     return node;
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(options: { keepData?: boolean } = {}): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.stop().catch(() => node.kill())));
+    if (!options.keepData) await Promise.all(this.sites.map((site) => site.files.remove('home').catch(() => undefined)));
   }
 }

@@ -1,6 +1,6 @@
 /** Zod fields shared by scenario, flavor and workload schemas: durations and sizes as users write them. */
 import { z } from 'zod';
-import { parseDuration } from './units.ts';
+import { parseDuration, parseSize } from './units.ts';
 
 /** Milliseconds, or a string like '500ms', '2s', '5m'; at most `max` ms. Parses to whole milliseconds. */
 export function durationMs(max = Number.MAX_SAFE_INTEGER) {
@@ -13,3 +13,15 @@ export function durationMs(max = Number.MAX_SAFE_INTEGER) {
     return Math.round(ms);
   });
 }
+
+/** A duration as a scenario writes it ('30s', '5m', or milliseconds), parsed to milliseconds. */
+export const duration = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseDuration(v) !== undefined, { message: "expected a duration such as '30s', '5m' or milliseconds" })
+  .transform((v) => parseDuration(v)!);
+
+/** A size as a scenario writes it ('64MB', '512KB', or bytes), parsed to bytes. */
+export const size = z
+  .union([z.number(), z.string()])
+  .refine((v) => parseSize(v) !== undefined, { message: "expected a size such as '64MB', '512KB' or bytes" })
+  .transform((v) => parseSize(v)!);

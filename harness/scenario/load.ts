@@ -71,6 +71,8 @@ export function validateScenario(input: unknown, label: string, fallbackName = '
     const spec = withField(label, `nodes[${i}].node`, () => parseNodeSpec(decl.node, flavors));
     const options = spec.flavor.optionsSchema.safeParse(decl.options);
     if (!options.success) throw new UsageError(`${label}: nodes[${i}].options.${describeIssue(options.error.issues[0]!)}`);
+    // Parsed once, here: the network plan and the flavor use these (defaults filled in).
+    decl.options = options.data;
   });
   const nodeNames = new Set(scenario.nodes.flatMap((d) => (d.count > 1 ? Array.from({ length: d.count }, (_, i) => `${d.name}${i}`) : [d.name])));
   scenario.phases.forEach((phase, p) => {

@@ -5,19 +5,11 @@
 import { z } from 'zod';
 import { MIN_TREND_POINTS } from '../analysis/trend.ts';
 import { faultSchema } from '../faults/timeline.ts';
+import { externalEndpointsSchema } from '../runtimes/external.ts';
 import { eventTriggers } from '../probes/sampler.ts';
 import { workloadSchema } from '../workloads/registry.ts';
-import { parseDuration, parseSize, type Duration, type Size } from './units.ts';
-
-const duration = z
-  .union([z.number(), z.string()])
-  .refine((v) => parseDuration(v) !== undefined, { message: "expected a duration such as '30s', '5m' or milliseconds" })
-  .transform((v) => parseDuration(v)!);
-
-const size = z
-  .union([z.number(), z.string()])
-  .refine((v) => parseSize(v) !== undefined, { message: "expected a size such as '64MB', '512KB' or bytes" })
-  .transform((v) => parseSize(v)!);
+import { duration, size } from './fields.ts';
+import type { Duration, Size } from './units.ts';
 
 const name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,40}$/, 'expected a name of letters, digits, - and _');
 
@@ -33,6 +25,10 @@ const nodeDecl = z.strictObject({
   readyTimeout: duration.default(60_000),
   /** 'setup' (default) starts the node with the network; 'fault' leaves it down until a `start` fault. */
   start: z.enum(['setup', 'fault']).default('setup'),
+  /** runtime 'external': where the running node answers (pprof required), instead of a nodes file. */
+  endpoints: externalEndpointsSchema.optional(),
+  /** runtime 'external': host:port other nodes reach its p2p port at (peer-churn workloads). */
+  p2p: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
 });
 
 const phase = z.strictObject({
@@ -79,6 +75,11 @@ export const scenarioSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.number().int().min(0).default(1),
   nodes: z.array(nodeDecl).min(1),
+  /**
+   * Where the nodes run: 'process' (local child processes, the default), 'container' (Docker), 'external'
+   * (nodes already running, by URL: `nodes[].endpoints` or `--nodes nodes.json`).
+   */
+  runtime: z.enum(['process', 'container', 'external']).default('process'),
   warmup: duration.default(15_000),
   phases: z.array(phase).min(1),
   cooldown: duration.default(5_000),

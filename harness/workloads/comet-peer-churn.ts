@@ -17,7 +17,7 @@
  * One cycle (at most `cycles`, never past durationMs, stops on ctx.signal):
  *  1. start the target if it is down (restart(); its RPC answering is enough to dial: a late full node
  *     whose readiness waits for blocks gets them through the dial, so the start is awaited afterwards);
- *  2. dial_peers(["<id>@127.0.0.1:<p2p port>"], persistent = `persistent`) on each dialer ('all' the other
+ *  2. dial_peers(["<id>@<its p2p address>"], persistent = `persistent`) on each dialer ('all' the other
  *     nodes with an rpc endpoint that are up, or `dialers` of them chosen with the seed), then poll each
  *     dialer's /net_info until the target is a peer (latency = dial call to sighting; bounded by
  *     connectTimeoutMs; dial_peers dials after a random 0-3 s sleep of the switch);
@@ -119,7 +119,7 @@ export function cometPeerChurn(opts: CometPeerChurnOptions): Workload {
   let failed = 0;
   let windowMs = 0;
   let cyclesDone = 0;
-  let address: string | undefined; // id@127.0.0.1:port, known once the target ran
+  let address: string | undefined; // id@host:port, known once the target ran
   let targetId = '';
   const hist = new LatencyHistogram();
   const errors = new ErrorSample();
@@ -158,10 +158,10 @@ export function cometPeerChurn(opts: CometPeerChurnOptions): Workload {
         if (startError) throw startError;
         const status = await cometRpc<Status>(t.endpoints.rpc!, 'status', {}, signal);
         const id = status.node_info?.id?.toLowerCase();
-        const port = /:(\d+)$/.exec(status.node_info?.listen_addr ?? '')?.[1];
-        if (!id || !port) return false;
+        if (!id) return false;
         targetId = id;
-        address = `${id}@127.0.0.1:${port}`;
+        // Where the other nodes reach its p2p port: the runtime knows (loopback, or the run's container network).
+        address = `${id}@${t.peerAddress('p2p')}`;
         return true;
       },
       60_000,

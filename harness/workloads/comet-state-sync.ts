@@ -22,10 +22,6 @@
  * wait, `statesync.discovery_time`, 5 s as the flavor sets it). `extra.snapshotsTaken` counts the
  * "created state sync snapshot" lines the validators' e2e app logged during the window.
  */
-import { once } from 'node:events';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import {
   familyNodeInfo,
@@ -59,27 +55,18 @@ export type CometStateSyncOptions = z.output<typeof cometStateSyncSchema>;
 
 interface Joiner {
   node: RunningNode;
-  home: string;
   stateSync: StateSyncJoiner;
 }
 
-/** Size of a file, 0 when it does not exist yet. */
-async function fileSize(file: string): Promise<number> {
-  return stat(file).then(
-    (s) => s.size,
-    () => 0,
-  );
+/** Where a node's log ends now (its size). */
+function logEnd(node: RunningNode): Promise<number> {
+  return node.scanLog(Number.MAX_SAFE_INTEGER, () => undefined);
 }
 
-/** Heights in the matches of `re` in `file` from byte `offset` on, read line by line (logs can be large). */
-async function logHeightsSince(file: string, offset: number, re: RegExp): Promise<number[]> {
-  const size = await fileSize(file);
-  if (size <= offset) return [];
-  const stream = createReadStream(file, { start: offset, end: size - 1, encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+/** Heights in the matches of `re` in a node's log from byte `offset` on. */
+async function logHeightsSince(node: RunningNode, offset: number, re: RegExp): Promise<number[]> {
   const heights: number[] = [];
-  lines.on('line', (line) => heights.push(...logHeights(line, re)));
-  await once(lines, 'close');
+  await node.scanLog(offset, (line) => heights.push(...logHeights(line, re)));
   return heights;
 }
 
@@ -102,8 +89,9 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
     const { node } = j;
     ctx.disrupted?.(node.name);
     if (node.isRunning()) await node.stop();
-    await wipeNodeData(j.home);
-    const logOffset = await fileSize(node.logPath);
+    if (!node.files) throw new Error(`${node.name}: its runtime does not give chainsoak its files (a state-sync join empties its data dir)`);
+    await wipeNodeData(node.files);
+    const logOffset = await logEnd(node);
     const t0 = performance.now();
     const deadline = Date.now() + opts.syncTimeoutMs;
     const started = Date.now();
@@ -128,7 +116,7 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
       throw new Error(`${node.name}: not caught up to the trust height ${trust.height} within ${opts.syncTimeoutMs} ms (at ${status?.sync_info?.latest_block_height ?? '?'}, catching_up ${status?.sync_info?.catching_up})`);
     }
     const ms = performance.now() - t0;
-    const restored = await logHeightsSince(node.logPath, logOffset, SNAPSHOT_RESTORED_RE);
+    const restored = await logHeightsSince(node, logOffset, SNAPSHOT_RESTORED_RE);
     const earliest = Number(status?.sync_info?.earliest_block_height ?? 0);
     if (restored.length === 0) throw new Error(`${node.name}: caught up without "Snapshot restored" in its log: it block-synced, not state-synced`);
     if (!(earliest > 1)) throw new Error(`${node.name}: earliest block ${earliest} after the join: its block store starts at genesis, not at a snapshot`);
@@ -142,8 +130,8 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
 
     async prepare(ctx) {
       joiners = ctx.nodes.flatMap((node) => {
-        const info = familyNodeInfo(node.endpoints);
-        return info?.stateSync && (opts.node === undefined || opts.node === node.name) ? [{ node, home: info.home, stateSync: info.stateSync }] : [];
+        const info = familyNodeInfo(node);
+        return info?.stateSync && (opts.node === undefined || opts.node === node.name) ? [{ node, stateSync: info.stateSync }] : [];
       });
       if (joiners.length === 0) {
         const what = "with stateSync: true (role 'full', app 'e2e') in a CometBFT/Tendermint network";
@@ -151,8 +139,8 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
       }
       validators = [];
       for (const node of ctx.nodes) {
-        const info = familyNodeInfo(node.endpoints);
-        if (info?.role === 'validator' && info.app === 'e2e') validators.push({ node, offset: await fileSize(node.logPath) });
+        const info = familyNodeInfo(node);
+        if (info?.role === 'validator' && info.app === 'e2e') validators.push({ node, offset: await logEnd(node) });
       }
     },
 
@@ -181,7 +169,7 @@ export function cometStateSync(opts: CometStateSyncOptions): Workload {
       }
       windowMs += performance.now() - t0; // run() may be called once per cycle
       snapshotsTaken = 0;
-      for (const v of validators) snapshotsTaken += (await logHeightsSince(v.node.logPath, v.offset, SNAPSHOT_TAKEN_RE)).length;
+      for (const v of validators) snapshotsTaken += (await logHeightsSince(v.node, v.offset, SNAPSHOT_TAKEN_RE)).length;
     },
 
     async release() {

@@ -77,6 +77,15 @@ async function peerIds(http: string, signal?: AbortSignal): Promise<Set<string>>
 }
 
 
+/**
+ * The enode URL with the address the other nodes reach this node's p2p port at: geth prints the address
+ * it listens on (its loopback address as a process, 0.0.0.0 or its own view inside a container); the
+ * runtime knows where the others find it. Query parameters (discport) are kept.
+ */
+export function dialableEnode(enode: string, peerAddress: string): string {
+  return enode.replace(/@[^?]*/, `@${peerAddress}`);
+}
+
 export function gethPeerChurn(opts: GethPeerChurnOptions): Workload {
   let nodes: PeerNode[] = [];
   let seed = 1;
@@ -174,7 +183,7 @@ export function gethPeerChurn(opts: GethPeerChurnOptions): Workload {
       nodes = await Promise.all(
         candidates.map(async (node) => {
           const info = await jsonRpc<{ id: string; enode: string }>(node.endpoints.http!, 'admin_nodeInfo', [], RPC_TIMEOUT_MS, ctx.signal);
-          return { node, http: node.endpoints.http!, id: info.id.toLowerCase(), enode: info.enode };
+          return { node, http: node.endpoints.http!, id: info.id.toLowerCase(), enode: dialableEnode(info.enode, node.peerAddress('p2p')) };
         }),
       );
       ctx.log(`geth-peer-churn: ${nodes.length} nodes, ${opts.cycles} cycles, pairs ${opts.pairs}, hold ${opts.intervalMs} ms`);

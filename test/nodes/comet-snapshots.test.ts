@@ -35,7 +35,7 @@ describe('cometbft e2e app: snapshot interval', function () {
     net = await startTestComet({ app: 'e2e', snapshotInterval: 3, blockTime: 200 });
     const node = net.nodes[0]!;
     const home = net.homes[0]!;
-    assert.equal(familyNodeInfo(node.endpoints)?.snapshotInterval, 3);
+    assert.equal(familyNodeInfo(node)?.snapshotInterval, 3);
     // It runs the e2e node program, configured by its app TOML, still on loopback only.
     const appToml = await readFile(path.join(home, 'config', 'e2e-app.toml'), 'utf8');
     assert.match(appToml, /^snapshot_interval = 3$/m);
@@ -54,7 +54,7 @@ describe('cometbft e2e app: snapshot interval', function () {
     let held: number[] = [];
     while (Date.now() < deadline) {
       taken = logHeights(await readFile(node.logPath, 'utf8'), SNAPSHOT_TAKEN_RE);
-      held = await readAppSnapshots(home);
+      held = await readAppSnapshots(node.files!);
       if (taken.length >= 2 && held.length >= 2) break;
       await sleep(250);
     }

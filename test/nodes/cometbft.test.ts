@@ -14,7 +14,8 @@ import { getTomlValue, setTomlKeys, tomlKeys, traitsFor } from '../../harness/no
 import { tendermint } from '../../harness/nodes/tendermint.ts';
 import { readMemStatsFromPprof } from '../../harness/probes/memstats.ts';
 import { chainFiguresFromPrometheus, memStatsFromPrometheus, parsePrometheusText, readChainFigures } from '../../harness/probes/prometheus.ts';
-import { freePorts } from '../../harness/runtimes/ports.ts';
+import type { NodeSite } from '../../harness/runtimes/runtime.ts';
+import { processSites } from '../support/network.ts';
 import { buildTimes, cometBinary, cometGet, cometHeight, startTestComet, startTestCometNetwork, waitForHeight, waitForPeers, type TestCometNetwork } from '../support/comet.ts';
 import { listeningAddresses } from '../helpers.ts';
 
@@ -89,30 +90,31 @@ describe('cometbft / tendermint flavors: pure parts', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-prep-'));
     try {
       const roles = ['validator', 'full', 'validator'] as const;
-      const contexts = await Promise.all(
-        roles.map(async (role, i) => ({ name: `n${i}`, binary, home: path.join(dir, `n${i}`), ports: await freePorts(cometbft.portNames), options: cometbft.optionsSchema.parse({ role, blockTime: 0 }) })),
-      );
+      const sites = await processSites(cometbft, binary, dir, ['n0', 'n1', 'n2']);
+      const contexts = sites.map((site, i) => ({ site, version: 'custom', options: cometbft.optionsSchema.parse({ role: roles[i], blockTime: 0 }) }));
       const plans = await cometbft.prepareNetwork!(contexts);
-      const geneses = await Promise.all(contexts.map((c) => readFile(path.join(c.home, 'config', 'genesis.json'), 'utf8')));
+      const geneses = await Promise.all(sites.map((s) => s.files.read('home/config/genesis.json')));
       assert.equal(new Set(geneses).size, 1, 'one genesis');
       const validators = (JSON.parse(geneses[0]!) as { validators: Array<{ address: string }> }).validators;
       assert.equal(validators.length, 2);
-      const keyAddress = async (home: string) => (JSON.parse(await readFile(path.join(home, 'config', 'priv_validator_key.json'), 'utf8')) as { address: string }).address;
-      assert.deepEqual(validators.map((v) => v.address).sort(), [await keyAddress(contexts[0]!.home), await keyAddress(contexts[2]!.home)].sort());
-      for (const [i, c] of contexts.entries()) {
-        const toml = await readFile(path.join(c.home, 'config', 'config.toml'), 'utf8');
+      const keyAddress = async (site: NodeSite) => (JSON.parse(await site.files.read('home/config/priv_validator_key.json')) as { address: string }).address;
+      assert.deepEqual(validators.map((v) => v.address).sort(), [await keyAddress(sites[0]!), await keyAddress(sites[2]!)].sort());
+      for (const [i, site] of sites.entries()) {
+        const toml = await site.files.read('home/config/config.toml');
         assert.equal(getTomlValue(toml, 'moniker'), `"n${i}"`);
-        assert.equal(getTomlValue(toml, 'rpc.laddr'), `"tcp://127.0.0.1:${c.ports.rpc}"`);
-        assert.equal(getTomlValue(toml, 'p2p.laddr'), `"tcp://127.0.0.1:${c.ports.p2p}"`);
-        assert.equal(getTomlValue(toml, 'rpc.pprof_laddr'), `"127.0.0.1:${c.ports.pprof}"`);
-        assert.equal(getTomlValue(toml, 'instrumentation.prometheus_listen_addr'), `"127.0.0.1:${c.ports.prometheus}"`);
+        for (const port of ['rpc', 'p2p', 'pprof', 'prometheus']) assert.match(site.listen(port), /^127\.0\.0\.1:\d+$/);
+        assert.equal(getTomlValue(toml, 'rpc.laddr'), `"tcp://${site.listen('rpc')}"`);
+        assert.equal(getTomlValue(toml, 'p2p.laddr'), `"tcp://${site.listen('p2p')}"`);
+        assert.equal(getTomlValue(toml, 'rpc.pprof_laddr'), `"${site.listen('pprof')}"`);
+        assert.equal(getTomlValue(toml, 'instrumentation.prometheus_listen_addr'), `"${site.listen('prometheus')}"`);
         assert.equal(getTomlValue(toml, 'consensus.skip_timeout_commit'), 'true', 'blockTime 0 on v0.38');
         const peers = JSON.parse(getTomlValue(toml, 'p2p.persistent_peers')!) as string;
         assert.equal(peers.split(',').length, 2);
         for (const p of peers.split(',')) assert.match(p, /^[0-9a-f]{40}@127\.0\.0\.1:\d+$/);
-        assert.deepEqual(plans[i]!.args.slice(0, 3), ['start', '--home', c.home]);
+        assert.deepEqual(plans[i]!.args.slice(0, 3), ['start', '--home', site.home]);
       }
-      await assert.rejects(cometbft.prepareNetwork!([{ ...contexts[1]!, home: path.join(dir, 'x') }]), UsageError, 'a network needs a validator');
+      const [lone] = await processSites(cometbft, binary, dir, ['x']);
+      await assert.rejects(cometbft.prepareNetwork!([{ ...contexts[1]!, site: lone! }]), UsageError, 'a network needs a validator');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -15,7 +15,7 @@ function fakeFlavor(name: string, defaultVersion: string): NodeFlavor {
     defaultVersion,
     build: { ...gethBuild, binary: name },
     portNames: [],
-    prepare: async () => ({ args: [], endpoints: { pprof: 'http://127.0.0.1:1/debug/pprof' } }),
+    prepare: async () => ({ args: [], endpoints: { pprof: { port: 'pprof', scheme: 'http' } } }),
     isReady: async () => true,
   };
 }

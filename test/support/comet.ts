@@ -2,18 +2,14 @@
  * Real CometBFT / Tendermint nodes for tests, started through chainsoak's own parts: the cache
  * (ensureBinary), the flavor's prepareNetwork, the process runtime. Every node binds 127.0.0.1 only.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cometbft } from '../../harness/nodes/cometbft.ts';
-import type { NodeEndpoints, NodeFlavor, PrepareContext } from '../../harness/nodes/flavor.ts';
+import type { NodeFlavor } from '../../harness/nodes/flavor.ts';
 import { ensureBinary } from '../../harness/nodes/install.ts';
 import { rpcStatus, type TendermintFamilyOptions } from '../../harness/nodes/tendermint-family.ts';
 import { tendermint } from '../../harness/nodes/tendermint.ts';
-import { freePorts } from '../../harness/runtimes/ports.ts';
-import { ProcessRuntime } from '../../harness/runtimes/process.ts';
 import type { RunningNode } from '../../harness/runtimes/runtime.ts';
+import { startTestNetwork } from './network.ts';
 
 export type CometFlavorName = 'cometbft' | 'tendermint';
 const FLAVORS: Record<CometFlavorName, NodeFlavor> = { cometbft, tendermint };
@@ -57,42 +53,17 @@ export async function startTestCometNetwork(
 ): Promise<TestCometNetwork> {
   const flavor = FLAVORS[opts.flavor ?? 'cometbft'];
   const binary = await cometBinary(opts.flavor ?? 'cometbft', opts.version);
-  const dir = await mkdtemp(path.join(os.tmpdir(), `chainsoak-${flavor.name}-`));
-  const runtime = new ProcessRuntime();
-  const nodes: RunningNode[] = [];
-  const stop = async () => {
-    await runtime.shutdown();
-    await rm(dir, { recursive: true, force: true });
-  };
-  try {
-    const contexts: PrepareContext[] = [];
-    for (const [i, m] of members.entries()) {
-      const name = m.name ?? `${flavor.name}${i}`;
-      contexts.push({
-        name,
-        binary,
-        home: path.join(dir, name, 'home'),
-        ports: await freePorts(flavor.portNames),
-        options: flavor.optionsSchema.parse(m.options ?? {}),
-      });
-    }
-    const plans = await flavor.prepareNetwork!(contexts);
-    for (const [i, ctx] of contexts.entries()) {
-      const launch = {
-        name: ctx.name,
-        binary,
-        plan: plans[i]!,
-        logDir: path.join(dir, ctx.name),
-        isReady: (endpoints: NodeEndpoints, signal: AbortSignal) => flavor.isReady(endpoints, signal),
-        readyTimeoutMs: opts.readyTimeoutMs ?? 60_000,
-      };
-      nodes.push(members[i]!.start === 'fault' ? runtime.create(launch) : await runtime.start(launch));
-    }
-    return { nodes, homes: contexts.map((c) => c.home), dir, stop };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const net = await startTestNetwork(
+    members.map((m, i) => ({
+      name: m.name ?? `${flavor.name}${i}`,
+      // The binary by path, so a test's version is the one it asked for.
+      node: `${flavor.name}@${binary}`,
+      options: m.options ?? {},
+      ...(m.start ? { start: m.start } : {}),
+      ...(opts.readyTimeoutMs ? { readyTimeoutMs: opts.readyTimeoutMs } : {}),
+    })),
+  );
+  return { nodes: net.nodes, homes: net.homes, dir: net.dir, stop: () => net.stop() };
 }
 
 export async function startTestComet(options: TendermintFamilyOptions = {}, opts: { flavor?: CometFlavorName; version?: string } = {}): Promise<TestCometNetwork> {

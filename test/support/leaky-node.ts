@@ -1,15 +1,12 @@
 /** A real leaky-node for tests, started through chainsoak's own parts: the cache, the flavor, the process runtime. */
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { readProfile, type Profile } from '../../harness/analysis/index.ts';
 import { ensureBinary } from '../../harness/nodes/install.ts';
 import { leakyNode, type LeakyNodeOptions } from '../../harness/nodes/leaky-node.ts';
 import { fetchBytes } from '../../harness/probes/http.ts';
 import { takeSnapshot, type Snapshot } from '../../harness/probes/snapshot.ts';
-import { freePorts } from '../../harness/runtimes/ports.ts';
-import { ProcessRuntime } from '../../harness/runtimes/process.ts';
 import type { RunningNode } from '../../harness/runtimes/runtime.ts';
+import { startTestNetwork } from './network.ts';
 
 /** The fixture built from the current source (src-<hash>), into the cache on first use. */
 export function leakyNodeBinary(): Promise<string> {
@@ -35,17 +32,10 @@ export interface TestLeakyNode {
 
 export async function startTestLeakyNode(options: LeakyNodeOptions = {}, binary?: string): Promise<TestLeakyNode> {
   const bin = binary ?? (await leakyNodeBinary());
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-leaky-'));
-  const runtime = new ProcessRuntime();
-  const plan = await leakyNode.prepare({
-    name: 'leaky0',
-    binary: bin,
-    home: path.join(dir, 'home'),
-    ports: await freePorts(leakyNode.portNames),
-    options: leakyNode.optionsSchema.parse(options),
-  });
+  const net = await startTestNetwork([{ name: 'leaky0', node: `leaky-node@${bin}`, options, readyTimeoutMs: 30_000 }]);
+  const { dir } = net;
+  const node = net.nodes[0]!;
   try {
-    const node = await runtime.start({ name: 'leaky0', binary: bin, plan, logDir: dir, isReady: leakyNode.isReady, readyTimeoutMs: 30_000 });
     const base = node.endpoints.http!;
     return {
       node,
@@ -63,14 +53,10 @@ export async function startTestLeakyNode(options: LeakyNodeOptions = {}, binary?
       async state() {
         return JSON.parse((await fetchBytes(`${base}/leaks`, 5000)).toString('utf8')) as LeakyState;
       },
-      stop: async () => {
-        await runtime.shutdown();
-        await rm(dir, { recursive: true, force: true });
-      },
+      stop: () => net.stop(),
     };
   } catch (error) {
-    await runtime.shutdown();
-    await rm(dir, { recursive: true, force: true });
+    await net.stop();
     throw error;
   }
 }

@@ -4,21 +4,13 @@
  * recorded before and after the churn on the nodes that stay up (the ones a leak would show in).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { cometbft } from '../../harness/nodes/cometbft.ts';
-import type { NodeEndpoints, PrepareContext } from '../../harness/nodes/flavor.ts';
-import { nodeIdOf, setTomlKeys, getTomlValue } from '../../harness/nodes/tendermint-family.ts';
 import { jsonRpc } from '../../harness/probes/http.ts';
 import { readGoroutineCount } from '../../harness/probes/memstats.ts';
-import { freePorts } from '../../harness/runtimes/ports.ts';
-import { ProcessRuntime } from '../../harness/runtimes/process.ts';
 import type { RunningNode } from '../../harness/runtimes/runtime.ts';
 import { cometPeerChurn, cometPeerChurnSchema } from '../../harness/workloads/comet-peer-churn.ts';
 import { gethPeerChurn, gethPeerChurnSchema } from '../../harness/workloads/geth-peer-churn.ts';
 import type { WorkloadContext } from '../../harness/workloads/workload.ts';
-import { cometBinary, cometGet, waitForPeers } from '../support/comet.ts';
+import { cometGet, startTestCometNetwork, waitForPeers, type TestCometNetwork } from '../support/comet.ts';
 import { startTestGethNetwork, type TestGethNetwork } from '../support/geth.ts';
 import { counters } from '../helpers.ts';
 
@@ -127,50 +119,24 @@ describe('peer churn (real nodes)', function () {
   });
 
   describe('comet-peer-churn: three validators and a late full node', function () {
-    const runtime = new ProcessRuntime();
-    let dir = '';
+    let net: TestCometNetwork | undefined;
     let nodes: RunningNode[] = [];
 
     before(async function () {
-      const binary = await cometBinary('cometbft');
-      dir = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-comet-churn-'));
-      const members = [
+      // The full node is in nobody's persistent_peers and has none (peering 'none'), and starts late: only
+      // dial_peers connects it.
+      net = await startTestCometNetwork([
         { name: 'val0', options: { config: { 'rpc.unsafe': true } } },
         { name: 'val1', options: { config: { 'rpc.unsafe': true } } },
         { name: 'val2', options: { config: { 'rpc.unsafe': true } } },
-        { name: 'full', options: { role: 'full' } },
-      ];
-      const contexts: PrepareContext[] = [];
-      for (const m of members) {
-        contexts.push({ name: m.name, binary, home: path.join(dir, m.name, 'home'), ports: await freePorts(cometbft.portNames), options: cometbft.optionsSchema.parse(m.options) });
-      }
-      const plans = await cometbft.prepareNetwork!(contexts);
-      // The flavor wires every node to every other through persistent_peers; here the full node is in
-      // nobody's list and has none, so only dial_peers connects it.
-      const fullId = await nodeIdOf(contexts[3]!.home);
-      for (const c of contexts) {
-        const file = path.join(c.home, 'config', 'config.toml');
-        const text = await readFile(file, 'utf8');
-        const peers = c.name === 'full' ? '' : JSON.parse(getTomlValue(text, 'p2p.persistent_peers')!).split(',').filter((p: string) => !p.startsWith(fullId)).join(',');
-        await writeFile(file, setTomlKeys(text, { 'p2p.persistent_peers': peers }));
-      }
-      for (const [i, c] of contexts.entries()) {
-        const launch = {
-          name: c.name,
-          binary,
-          plan: plans[i]!,
-          logDir: path.join(dir, c.name),
-          isReady: (endpoints: NodeEndpoints, signal: AbortSignal) => cometbft.isReady(endpoints, signal),
-          readyTimeoutMs: 60_000,
-        };
-        nodes.push(c.name === 'full' ? runtime.create(launch) : await runtime.start(launch));
-      }
+        { name: 'full', options: { role: 'full', peering: 'none' }, start: 'fault' },
+      ]);
+      nodes = net.nodes;
       for (const v of nodes.slice(0, 3)) await waitForPeers(v, 2);
     });
 
     after(async function () {
-      await runtime.shutdown();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await net?.stop();
     });
 
     it('the schema is strict and fills defaults', function () {

@@ -46,8 +46,8 @@ describe('comet-state-sync (cometbft v0.38, e2e app)', function () {
     ]);
     const [val, joiner] = net.nodes as [RunningNode, RunningNode];
     assert.equal(joiner.isRunning(), false, 'the joiner waits for the workload');
-    const info = familyNodeInfo(joiner.endpoints)!;
-    assert.deepEqual(info.stateSync?.sources, [val.endpoints.rpc]);
+    const info = familyNodeInfo(joiner)!;
+    assert.deepEqual(info.stateSync?.sources, [val.name]);
     const configPath = path.join(net.homes[1]!, 'config', 'config.toml');
     assert.equal(getTomlValue(await readFile(configPath, 'utf8'), 'statesync.trust_height'), '0', 'a placeholder until the joiner starts');
 

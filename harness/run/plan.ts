@@ -1,0 +1,90 @@
+/**
+ * A scenario plus the CLI's overrides, resolved once into a network plan: per node, the spec parsed once,
+ * the flavor options parsed once, and what it runs (a binary, or an image). Pure: nothing is built or
+ * started here, so every mistake in it is a usage error before any work begins.
+ */
+import { UsageError } from '../errors.ts';
+import type { NodeFlavor } from '../nodes/flavor.ts';
+import { parseNodeSpec, type NodeSpec } from '../nodes/node-spec.ts';
+import { flavors } from '../nodes/registry.ts';
+import { readNodesFile, type ExternalNode } from '../runtimes/external.ts';
+import type { RuntimeKind } from '../runtimes/runtime.ts';
+import type { Scenario } from '../scenario/schema.ts';
+
+export interface NodePlan {
+  /** Unique node name inside the run (`count > 1` appends 0, 1, ...). */
+  name: string;
+  flavor: NodeFlavor;
+  spec: NodeSpec;
+  version: string;
+  /** The flavor's options, as its schema parsed them (defaults filled in). */
+  options: Record<string, unknown>;
+  readyTimeoutMs: number;
+  startBy: 'setup' | 'fault';
+}
+
+export interface NetworkPlan {
+  runtime: RuntimeKind;
+  nodes: NodePlan[];
+  /** runtime 'external': the running nodes, by name. */
+  external?: ExternalNode[];
+  /** GODEBUG=memprofilerate for every node, when the scenario asks for finer heap attribution. */
+  memProfileRate?: number;
+}
+
+export interface PlanOverrides {
+  /** Replace the nodes of that flavor: 'geth@v1.16.7', 'geth@/path/to/geth'. */
+  node?: string;
+  runtime?: RuntimeKind;
+  /** runtime 'external': a nodes file (`--nodes`), instead of the scenario's `nodes[].endpoints`. */
+  nodesFile?: string;
+}
+
+export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): NetworkPlan {
+  const override = overrides.node ? parseNodeSpec(overrides.node, flavors) : undefined;
+  // The scenario's node options were parsed by their flavor's schema when it was validated (load.ts).
+  const nodes = scenario.nodes.flatMap((decl) => {
+    const own = parseNodeSpec(decl.node, flavors);
+    const spec = override && override.flavor === own.flavor ? override : own;
+    return Array.from({ length: decl.count }, (_, k): NodePlan => ({
+      name: decl.count > 1 ? `${decl.name}${k}` : decl.name,
+      flavor: spec.flavor,
+      spec,
+      version: spec.version,
+      options: decl.options,
+      readyTimeoutMs: decl.readyTimeout,
+      startBy: decl.start,
+    }));
+  });
+  if (override && !nodes.some((n) => n.spec === override)) {
+    throw new UsageError(`--node ${overrides.node}: scenario ${scenario.name} has no ${override.flavor.name} node to replace`);
+  }
+  const runtime = overrides.runtime ?? scenario.runtime;
+  if (overrides.nodesFile && runtime !== 'external') throw new UsageError(`--nodes ${overrides.nodesFile}: a nodes file is for --runtime external`);
+  return {
+    runtime,
+    nodes,
+    ...(runtime === 'external' ? { external: externalNodes(scenario, nodes, overrides.nodesFile) } : {}),
+    ...(scenario.memProfileRate !== undefined ? { memProfileRate: scenario.memProfileRate } : {}),
+  };
+}
+
+/**
+ * The running nodes of an external run, from the nodes file or the scenario, after checking that the
+ * scenario asks nothing of them that needs control of a node (faults, late starts, GODEBUG).
+ */
+function externalNodes(scenario: Scenario, nodes: NodePlan[], nodesFile: string | undefined): ExternalNode[] {
+  const what = 'on the external runtime chainsoak does not control the nodes';
+  scenario.phases.forEach((phase, p) => {
+    if (phase.faults.length > 0) throw new UsageError(`phases[${p}].faults[0]: ${phase.faults[0]!.action} needs a runtime that runs the nodes; ${what}`);
+  });
+  const late = nodes.find((n) => n.startBy === 'fault');
+  if (late) throw new UsageError(`${late.name}: start: 'fault' needs a runtime that runs the nodes; ${what}`);
+  if (scenario.memProfileRate !== undefined) throw new UsageError(`memProfileRate is set when chainsoak starts a node (GODEBUG); ${what}`);
+  if (nodesFile) return readNodesFile(nodesFile);
+  return scenario.nodes.map((decl, i) => {
+    if (!decl.endpoints) throw new UsageError(`nodes[${i}].endpoints: runtime 'external' needs each node's URLs (or --nodes nodes.json)`);
+    if (decl.count > 1) throw new UsageError(`nodes[${i}].count: one endpoints entry per external node; list them one by one`);
+    return { name: decl.name, flavor: parseNodeSpec(decl.node, flavors).flavor.name, endpoints: decl.endpoints, ...(decl.p2p ? { p2p: decl.p2p } : {}) };
+  });
+}
