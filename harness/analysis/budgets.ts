@@ -37,11 +37,33 @@ export interface BudgetResult {
 
 type Budgets = Scenario['budgets'];
 
-export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloads: WorkloadStats[], notJudged: string[] = []): BudgetResult[] {
+/** A node the kernel's OOM killer ended (a container over its memory limit). */
+export interface OomKill {
+  node: string;
+  /** "OOM-killed after 3m12s at 498 MB (limit 512 MB)" */
+  message: string;
+}
+
+export interface OomWatch {
+  /** Nodes with a memory limit: the ones `noOomKill` is judged on. */
+  limited: string[];
+  kills: OomKill[];
+}
+
+export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloads: WorkloadStats[], notJudged: string[] = [], oom: OomWatch = { limited: [], kills: [] }): BudgetResult[] {
   const results: BudgetResult[] = [];
+  const killed = new Map(oom.kills.map((k) => [k.node, k]));
   for (const name of new Set(notJudged)) {
+    const why = killed.has(name) ? 'the OOM killer ended this node before the final snapshot' : 'a scenario fault hit this node during the measured window';
     for (const budget of nodeBudgetNames(budgets)) {
-      results.push({ name: budget, node: name, limit: NaN, observed: NaN, unit: 'bytes', pass: true, skipped: true, message: 'not judged: a scenario fault hit this node during the measured window' });
+      results.push({ name: budget, node: name, limit: NaN, observed: NaN, unit: 'bytes', pass: true, skipped: true, message: `not judged: ${why}` });
+    }
+  }
+  // On by default where a node has a memory limit: an OOM kill is the failure users run chainsoak to avoid.
+  if (budgets.noOomKill ?? oom.limited.length > 0) {
+    for (const node of new Set([...oom.limited, ...killed.keys()])) {
+      const kill = killed.get(node);
+      results.push({ name: 'no OOM kill', node, limit: 0, observed: kill ? 1 : 0, unit: 'ratio', pass: !kill, message: kill ? kill.message : 'not OOM-killed' });
     }
   }
   for (const m of nodes.filter((n) => !notJudged.includes(n.node))) {

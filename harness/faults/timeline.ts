@@ -8,23 +8,31 @@ import { InfraError } from '../errors.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import type { RunContext } from '../run/context.ts';
 import { seededRandom } from '../scenario/random.ts';
-import { parseDuration } from '../scenario/units.ts';
+import { duration } from '../scenario/fields.ts';
 
-export const faultActions = ['kill', 'stop', 'start', 'restart', 'pause', 'resume'] as const;
+export const faultActions = ['kill', 'stop', 'start', 'restart', 'pause', 'resume', 'partition', 'heal'] as const;
 export type FaultAction = (typeof faultActions)[number];
 
-const duration = z
-  .union([z.number(), z.string()])
-  .refine((v) => parseDuration(v) !== undefined, { message: "expected a duration such as '20s'" })
-  .transform((v) => parseDuration(v)!);
+/** Faults that need the runtime to cut a node's network (the container runtime). */
+export const networkCutActions: readonly FaultAction[] = ['partition', 'heal'];
 
-export const faultSchema = z.strictObject({
-  /** When, from the start of the phase: '20s', or `{ between: ['10s', '40s'] }`, drawn from the seed. */
-  at: z.union([duration, z.strictObject({ between: z.tuple([duration, duration]) })]),
-  action: z.enum(faultActions),
-  /** Node name as the report shows it (with count > 1: val0, val1, ...), or `{ oneOf: [...] }`, drawn from the seed. */
-  node: z.union([z.string().min(1), z.strictObject({ oneOf: z.array(z.string().min(1)).min(1) })]),
-});
+export const faultSchema = z
+  .strictObject({
+    /** When, from the start of the phase: '20s', or `{ between: ['10s', '40s'] }`, drawn from the seed. */
+    at: z.union([duration, z.strictObject({ between: z.tuple([duration, duration]) })]),
+    action: z.enum(faultActions),
+    /** Node name as the report shows it (with count > 1: val0, val1, ...), or `{ oneOf: [...] }`, drawn from the seed. */
+    node: z.union([z.string().min(1), z.strictObject({ oneOf: z.array(z.string().min(1)).min(1) })]),
+    /** partition: more nodes cut off together with `node` (they still reach each other). */
+    with: z.array(z.string().min(1)).min(1).optional(),
+    /** partition: heal it after this long (else a `heal` fault of the same node, or the end of the run). */
+    for: duration.refine((v) => v > 0, { message: 'expected a duration above 0' }).optional(),
+  })
+  .superRefine((f, ctx) => {
+    if (f.action !== 'partition' && (f.with !== undefined || f.for !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: [f.with !== undefined ? 'with' : 'for'], message: `only a partition takes '${f.with !== undefined ? 'with' : 'for'}'` });
+    }
+  });
 
 export type FaultDecl = z.output<typeof faultSchema>;
 
@@ -33,6 +41,10 @@ export interface Fault {
   at: number;
   action: FaultAction;
   node: string;
+  /** partition: the other nodes cut off with `node`. */
+  with?: string[];
+  /** partition: heal after this many ms. */
+  for?: number;
 }
 
 /** Decide random times and nodes from the seed; `scale` stretches times with a --duration override. */
@@ -42,14 +54,14 @@ export function planFaults(decls: FaultDecl[], seed: number, phase: string, scal
     .map((d) => {
       const at = typeof d.at === 'number' ? d.at : d.at.between[0] + random() * (d.at.between[1] - d.at.between[0]);
       const node = typeof d.node === 'string' ? d.node : d.node.oneOf[Math.floor(random() * d.node.oneOf.length)]!;
-      return { at: Math.round(at * scale), action: d.action, node };
+      return { at: Math.round(at * scale), action: d.action, node, ...(d.with ? { with: d.with } : {}), ...(d.for !== undefined ? { for: Math.round(d.for * scale) } : {}) };
     })
     .sort((a, b) => a.at - b.at);
 }
 
-/** Every node name a fault declaration may pick. */
+/** Every node name a fault declaration may pick or name. */
 export function faultNodes(decl: FaultDecl): string[] {
-  return typeof decl.node === 'string' ? [decl.node] : decl.node.oneOf;
+  return [...(typeof decl.node === 'string' ? [decl.node] : decl.node.oneOf), ...(decl.with ?? [])];
 }
 
 /** The latest time a fault declaration may fire at. */
@@ -60,7 +72,14 @@ export function latestAt(decl: FaultDecl): number {
 /** Nodes a fault touched: their before/after profiles come from different processes or moments. */
 export type DisruptedNodes = Set<string>;
 
-async function apply(node: RunningNode, action: FaultAction): Promise<void> {
+/** What the timeline acts on: the nodes, and the runtime's network cuts where it has them. */
+export interface FaultTarget {
+  nodes: RunningNode[];
+  /** Cut these nodes off from the others (they still reach each other); resolves with the heal. */
+  partition?(nodes: RunningNode[]): Promise<() => Promise<void>>;
+}
+
+async function apply(node: RunningNode, action: Exclude<FaultAction, 'partition' | 'heal'>): Promise<void> {
   switch (action) {
     case 'kill':
       return node.kill();
@@ -78,18 +97,46 @@ async function apply(node: RunningNode, action: FaultAction): Promise<void> {
 }
 
 /**
- * Run a phase's faults on schedule. Resolves when every fault has been applied (or the run aborts).
- * The promise never rejects for a fault that simply happened; a restart whose node does not come back
- * is an infrastructure error.
+ * Run a phase's faults on schedule. Resolves when every fault has been applied and every timed partition
+ * healed (or the run aborts). The promise never rejects for a fault that simply happened; a restart whose
+ * node does not come back is an infrastructure error. A partition left open heals when the phase's faults end.
  */
-export async function runFaults(run: RunContext, nodes: RunningNode[], faults: Fault[], disrupted: DisruptedNodes): Promise<void> {
+export async function runFaults(run: RunContext, target: FaultTarget, faults: Fault[], disrupted: DisruptedNodes): Promise<void> {
   const started = Date.now();
-  for (const fault of faults) {
-    await run.wait(fault.at - (Date.now() - started));
-    const node = nodes.find((n) => n.name === fault.node);
-    if (!node) throw new InfraError(`fault ${fault.action} at ${fault.at} ms: no node named ${fault.node}`);
-    run.event('fault', `${fault.action} ${fault.node}`);
-    disrupted.add(fault.node);
-    await apply(node, fault.action);
+  const heals = new Map<string, () => Promise<void>>();
+  const timed: Array<Promise<void>> = [];
+  const heal = async (name: string) => {
+    const h = heals.get(name);
+    if (!h) return;
+    for (const [k, v] of [...heals]) if (v === h) heals.delete(k);
+    run.event('fault', `heal ${name}`);
+    await h();
+  };
+  const node = (name: string, fault: Fault) => {
+    const found = target.nodes.find((n) => n.name === name);
+    if (!found) throw new InfraError(`fault ${fault.action} at ${fault.at} ms: no node named ${name}`);
+    return found;
+  };
+  try {
+    for (const fault of faults) {
+      await run.wait(fault.at - (Date.now() - started));
+      if (fault.action === 'partition') {
+        const group = [fault.node, ...(fault.with ?? [])].map((name) => node(name, fault));
+        if (!target.partition) throw new InfraError(`fault partition: this runtime cannot cut a node's network`);
+        run.event('fault', `partition ${group.map((n) => n.name).join(', ')}${fault.for ? ` for ${fault.for} ms` : ''}`);
+        const h = await target.partition(group);
+        for (const n of group) heals.set(n.name, h);
+        if (fault.for) timed.push(run.wait(fault.for).then(() => heal(fault.node), () => undefined));
+      } else if (fault.action === 'heal') {
+        await heal(fault.node);
+      } else {
+        run.event('fault', `${fault.action} ${fault.node}`);
+        disrupted.add(fault.node);
+        await apply(node(fault.node, fault), fault.action);
+      }
+    }
+    await Promise.all(timed);
+  } finally {
+    for (const name of [...heals.keys()]) await heal(name).catch(() => undefined);
   }
 }

@@ -84,7 +84,10 @@ export const leakyNode: NodeFlavor = {
 
   async prepare({ site, options }) {
     const o = leakyNodeOptions.parse(options);
-    const args = ['--addr', site.listen('http')];
+    const addr = site.listen('http');
+    const args = ['--addr', addr];
+    // The fixture refuses anything but loopback unless told: a site that binds 0.0.0.0 is a container's own namespace.
+    if (addr.startsWith('0.0.0.0:')) args.push('--allow-unspecified');
     // An explicit `leaks` (even {}) overrides the leaks a buildLeakyNode binary has baked in.
     if (o.leaks) args.push('--leak', leakSpec(o.leaks));
     if (o.cacheEntries !== undefined) args.push('--cache-entries', String(o.cacheEntries));

@@ -10,7 +10,7 @@ import type { NodeFlavor, LaunchPlan, NodeDetails } from '../nodes/flavor.ts';
 import { ensureBinary } from '../nodes/install.ts';
 import type { NodeSpec } from '../nodes/node-spec.ts';
 import { describeExit } from '../runtimes/managed-node.ts';
-import type { NetworkView, NodeRuntime, NodeSite, RunningNode } from '../runtimes/runtime.ts';
+import type { ExitInfo, NetworkView, NodeRuntime, NodeSite, RunningNode } from '../runtimes/runtime.ts';
 import type { NetworkPlan, NodePlan } from './plan.ts';
 
 export interface NetworkMember {
@@ -49,6 +49,8 @@ export interface LaunchHooks {
   event?(kind: string, detail: string): void;
   /** A node died on its own (not a stop chainsoak asked for). */
   onCrash?(error: InfraError): void;
+  /** The OOM killer ended a node (over its memory limit): a finding about the node, not a broken harness. */
+  onOomKill?(node: string, info: ExitInfo): void;
 }
 
 /** The binary for a spec: the developer's own, or a cached build of the version (built on first use). */
@@ -70,16 +72,25 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
   if (network.runtime.attach) return attachNetwork(plan, network, hooks);
   const throwIfAborted = () => hooks.signal?.throwIfAborted();
   // Place and prepare per flavor: nodes of one flavor form one network (shared genesis, peers).
-  const prepared = new Map<NodePlan, { site: NodeSite; binary: string; launch: LaunchPlan }>();
+  const prepared = new Map<NodePlan, { site: NodeSite; binary?: string; launch: LaunchPlan }>();
   for (const flavor of new Set(plan.nodes.map((n) => n.flavor))) {
     const group = plan.nodes.filter((n) => n.flavor === flavor);
-    const sites: Array<{ site: NodeSite; binary: string }> = [];
+    const sites: Array<{ site: NodeSite; binary?: string }> = [];
     for (const node of group) {
       throwIfAborted();
-      const binary = await binaryFor(node.spec, hooks.signal, hooks.log);
+      // A user-named image needs no binary; everything else runs a cached build or the developer's own.
+      const binary = node.image ? undefined : await binaryFor(node.spec, hooks.signal, hooks.log);
       const dir = path.join(hooks.dir, 'nodes', node.name);
-      const site = await network.runtime.place({ name: node.name, flavor: flavor.name, version: node.version, artifact: { binary }, portNames: flavor.portNames, dir });
-      sites.push({ site, binary });
+      const site = await network.runtime.place({
+        name: node.name,
+        flavor: flavor.name,
+        version: node.version,
+        artifact: node.image ? { image: node.image } : { binary: binary! },
+        portNames: flavor.portNames,
+        dir,
+        ...(node.limits ? { limits: node.limits } : {}),
+      });
+      sites.push({ site, ...(binary ? { binary } : {}) });
     }
     const contexts = group.map((node, i) => ({ site: sites[i]!.site, version: node.version, options: node.options }));
     const plans = flavor.prepareNetwork ? await flavor.prepareNetwork(contexts) : await Promise.all(contexts.map((c) => flavor.prepare(c)));
@@ -94,13 +105,15 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
     hooks.event?.(node.startBy === 'fault' ? 'node-prepared' : 'node-started', `${node.name} ${node.flavor.name} ${node.version}${running.pid() ? ` pid ${running.pid()}` : ''}`);
     running.onExit((info) => {
       if (info.expected) return;
+      if (info.oomKilled && hooks.onOomKill) return hooks.onOomKill(node.name, info);
       hooks.onCrash?.(new InfraError(`${node.name} (${node.flavor.name} ${node.version}) died during the run (${describeExit(info)}); log: ${running.logPath}`, { detail: running.logTail() }));
     });
     network.members.push({
       node: running,
       flavor: node.flavor,
       version: node.version,
-      binary,
+      ...(binary ? { binary } : {}),
+      ...(site.image ? { image: site.image } : {}),
       dir: path.join(hooks.dir, 'nodes', node.name),
       details: running.details,
       ...(launch.snapshotInterval ? { snapshotInterval: launch.snapshotInterval } : {}),

@@ -4,7 +4,7 @@
  * released only after the final snapshot, so whatever they hold (open subscriptions, zombie clients)
  * is still held when the 'after' profiles are taken.
  */
-import { planFaults, runFaults, type DisruptedNodes, type Fault } from '../faults/timeline.ts';
+import { planFaults, runFaults, type DisruptedNodes, type Fault, type FaultTarget } from '../faults/timeline.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import { createWorkload } from '../workloads/registry.ts';
 import type { Workload, WorkloadContext, WorkloadStats } from '../workloads/workload.ts';
@@ -53,10 +53,9 @@ export async function runPhases(run: RunContext, network: Network, phases: Plann
   for (const phase of phases) {
     run.enterPhase(phase.name, phase.durationMs);
     run.options.view?.track(phase.workloads);
-    const nodes = network.members.map((m) => m.node);
     const contexts = phase.workloads.map(() => workloadContext(run, network, index++, disrupted));
     // Faults keep their times from the phase start, across cycles.
-    await Promise.all([runCycles(run, network, phases, phase, contexts, trend), runFaults(run, nodes, phase.faults, disrupted)]);
+    await Promise.all([runCycles(run, network, phases, phase, contexts, trend), runFaults(run, faultTarget(network), phase.faults, disrupted)]);
     run.throwIfAborted();
   }
 }
@@ -109,4 +108,10 @@ function workloadContext(run: RunContext, network: Network, index: number, disru
     signal: run.signal,
     log: (message) => run.options.view?.log(message),
   };
+}
+
+/** The nodes faults act on, and the runtime's network cuts where it has them (containers). */
+function faultTarget(network: Network): FaultTarget {
+  const { runtime } = network;
+  return { nodes: network.members.map((m) => m.node), ...(runtime.partition ? { partition: (nodes) => runtime.partition!(nodes) } : {}) };
 }

@@ -7,6 +7,7 @@ import { UsageError } from '../errors.ts';
 import type { NodeFlavor } from '../nodes/flavor.ts';
 import { parseNodeSpec, type NodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
+import { networkCutActions } from '../faults/timeline.ts';
 import { readNodesFile, type ExternalNode } from '../runtimes/external.ts';
 import type { RuntimeKind } from '../runtimes/runtime.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -21,6 +22,10 @@ export interface NodePlan {
   options: Record<string, unknown>;
   readyTimeoutMs: number;
   startBy: 'setup' | 'fault';
+  /** Container runtime: memory and CPU limits. */
+  limits?: { memBytes?: number; cpus?: number };
+  /** Container runtime: an image to run instead of one built from the binary. */
+  image?: string;
 }
 
 export interface NetworkPlan {
@@ -54,6 +59,10 @@ export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): 
       options: decl.options,
       readyTimeoutMs: decl.readyTimeout,
       startBy: decl.start,
+      ...(decl.memLimit !== undefined || decl.cpus !== undefined
+        ? { limits: { ...(decl.memLimit !== undefined ? { memBytes: decl.memLimit } : {}), ...(decl.cpus !== undefined ? { cpus: decl.cpus } : {}) } }
+        : {}),
+      ...(decl.image ? { image: decl.image } : {}),
     }));
   });
   if (override && !nodes.some((n) => n.spec === override)) {
@@ -61,12 +70,26 @@ export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): 
   }
   const runtime = overrides.runtime ?? scenario.runtime;
   if (overrides.nodesFile && runtime !== 'external') throw new UsageError(`--nodes ${overrides.nodesFile}: a nodes file is for --runtime external`);
+  if (runtime !== 'container') checkContainerOnly(scenario, runtime);
   return {
     runtime,
     nodes,
     ...(runtime === 'external' ? { external: externalNodes(scenario, nodes, overrides.nodesFile) } : {}),
     ...(scenario.memProfileRate !== undefined ? { memProfileRate: scenario.memProfileRate } : {}),
   };
+}
+
+/** Scenario fields only the container runtime can honour are usage errors elsewhere, before anything starts. */
+function checkContainerOnly(scenario: Scenario, runtime: RuntimeKind): void {
+  const hint = `needs --runtime container (this run's runtime is '${runtime}')`;
+  scenario.nodes.forEach((decl, i) => {
+    for (const key of ['memLimit', 'cpus', 'image'] as const) if (decl[key] !== undefined) throw new UsageError(`nodes[${i}].${key} ${hint}`);
+  });
+  scenario.phases.forEach((phase, p) =>
+    phase.faults.forEach((fault, f) => {
+      if (networkCutActions.includes(fault.action)) throw new UsageError(`phases[${p}].faults[${f}]: ${fault.action} cuts a container's network: it ${hint}`);
+    }),
+  );
 }
 
 /**

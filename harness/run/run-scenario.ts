@@ -3,7 +3,8 @@
  * cool-down → snapshot → test → report → cleanup. Cleanup runs whatever happens before it.
  */
 import path from 'node:path';
-import { checkBudgets } from '../analysis/budgets.ts';
+import { checkBudgets, type OomKill } from '../analysis/budgets.ts';
+import { formatBytes } from '../scenario/units.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError, UsageError } from '../errors.ts';
@@ -18,7 +19,7 @@ import { snapshotAll, TrendRecorder } from './cycles.ts';
 import { ThroughputRecorder } from './throughput.ts';
 import { RunContext, type RunOptions } from './context.ts';
 import { createRuntime } from '../runtimes/registry.ts';
-import type { NodeRuntime } from '../runtimes/runtime.ts';
+import type { ExitInfo, NodeRuntime } from '../runtimes/runtime.ts';
 import { launchNetwork, newNetwork, stopNetwork, type Network } from './network.ts';
 import { planNetwork } from './plan.ts';
 import { phaseDurations, preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
@@ -47,6 +48,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const throughput = new ThroughputRecorder(() => phases.flatMap((p) => p.workloads), scenario.sampleInterval, run.startedAt, () => run.phase);
   const trend = new TrendRecorder();
   const disrupted: DisruptedNodes = new Set();
+  const oomKills: OomKill[] = [];
   let nodes: NodeReport[] = [];
   let summary: RunSummary;
   try {
@@ -56,6 +58,11 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
       log: (line) => options.view?.log(line),
       event: (kind, detail) => run.event(kind, detail),
       onCrash: (error) => run.abort(error),
+      onOomKill: (node, info) => {
+        const message = oomMessage(info);
+        oomKills.push({ node, message });
+        run.event('oom-kill', `${node}: ${message}`);
+      },
     });
     sampler.watch(network.members.map((m) => ({ node: m.node, flavor: m.flavor, ...(m.snapshotInterval ? { snapshotInterval: m.snapshotInterval } : {}) })));
     options.view?.watch(sampler, network.members.map((m) => m.node.name));
@@ -87,7 +94,8 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     );
     nodes = analyzed.map((a) => withReleased(a.report, released[network.members.findIndex((m) => m.node.name === a.report.name)]));
     const unmeasured = network.members.map((m) => m.node.name).filter((name) => !nodes.some((n) => n.name === name));
-    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured]);
+    const oom = { limited: plan.nodes.filter((n) => n.limits?.memBytes !== undefined).map((n) => n.name), kills: oomKills };
+    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured], oom);
     const verdict: Verdict = budgets.every((b) => b.pass) ? 'pass' : 'fail';
     summary = makeSummary(run, { verdict, exitCode: verdict === 'pass' ? 0 : 1, error: null, nodes, budgets, phases, throughput: throughput.points });
   } catch (caught) {
@@ -103,6 +111,15 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   summary.durationMs = run.elapsedMs();
   await writeRunReport(summary, sampler.samples);
   return summary;
+}
+
+/** "OOM-killed after 3m12s at 498 MB (limit 512 MB)": what the report and the budget say. */
+function oomMessage(info: ExitInfo): string {
+  const seconds = Math.round((info.uptimeMs ?? 0) / 1000);
+  const after = info.uptimeMs !== undefined ? ` after ${seconds >= 60 ? `${Math.floor(seconds / 60)}m` : ''}${seconds % 60}s` : '';
+  const at = info.lastMemoryBytes !== undefined ? ` at ${formatBytes(info.lastMemoryBytes).replace(/^\+/, '')}` : '';
+  const limit = info.memLimitBytes !== undefined ? ` (limit ${formatBytes(info.memLimitBytes).replace(/^\+/, '')})` : '';
+  return `OOM-killed${after}${at}${limit}`;
 }
 
 /** Snapshot every running node; a node that a fault left down gets none (null). */

@@ -103,6 +103,9 @@ class ContainerNode extends ManagedNode {
   private container: NodeContainer | undefined;
   private running = false;
   private expectingExit = false;
+  private startedAt = 0;
+  /** The last cgroup usage read (the sampler reads it every interval): what an OOM report says it reached. */
+  private lastMemory: number | undefined;
 
   constructor(
     private readonly site: ContainerSite,
@@ -123,9 +126,11 @@ class ContainerNode extends ManagedNode {
     return undefined;
   }
 
-  /** The container's id once it was created, for faults that act on it (network, limits). */
-  handle(): NodeContainer | undefined {
-    return this.container;
+  /** Move the container from the run's network to `to` (a partition), or back (`to` = the run's network). */
+  async moveNetwork(from: string, to: string): Promise<void> {
+    if (!this.container) throw new InfraError(`${this.name}: not created yet, nothing to cut off`);
+    await this.container.disconnect(from);
+    await this.container.connect(to, [this.name]);
   }
 
   isRunning(): boolean {
@@ -134,7 +139,9 @@ class ContainerNode extends ManagedNode {
 
   override async containerMemory(): Promise<ContainerMemory | undefined> {
     if (!this.running || !this.container) return undefined;
-    return this.container.memory().catch(() => undefined);
+    const memory = await this.container.memory().catch(() => undefined);
+    if (memory) this.lastMemory = Math.max(memory.usageBytes, memory.rssBytes ?? 0);
+    return memory;
   }
 
   /** The cgroup's anonymous memory: the container's counterpart of a process's RSS. */
@@ -161,6 +168,8 @@ class ContainerNode extends ManagedNode {
         mounts: this.site.mounts,
         logFile: this.logPath,
         ...(user ? { user } : {}),
+        ...(this.site.request.limits?.memBytes !== undefined ? { memLimitBytes: this.site.request.limits.memBytes } : {}),
+        ...(this.site.request.limits?.cpus !== undefined ? { cpus: this.site.request.limits.cpus } : {}),
       });
       liveContainers.add(this.container.id);
     }
@@ -168,11 +177,22 @@ class ContainerNode extends ManagedNode {
     this.lastExit = undefined;
     await this.container.start();
     this.running = true;
+    this.startedAt = Date.now();
+    this.lastMemory = undefined;
     const container = this.container;
+    const memLimitBytes = this.site.request.limits?.memBytes;
     void container.waitExit().then(
       (info) => {
         this.running = false;
-        this.exited({ code: info.exitCode, signal: null, expected: this.expectingExit, oomKilled: info.oomKilled });
+        this.exited({
+          code: info.exitCode,
+          signal: null,
+          expected: this.expectingExit,
+          oomKilled: info.oomKilled,
+          uptimeMs: Date.now() - this.startedAt,
+          ...(memLimitBytes !== undefined ? { memLimitBytes } : {}),
+          ...(this.lastMemory !== undefined ? { lastMemoryBytes: this.lastMemory } : {}),
+        });
       },
       () => {
         this.running = false;
@@ -264,6 +284,26 @@ export class ContainerRuntime implements NodeRuntime {
       this.images.set(key, built);
     }
     return built;
+  }
+
+  private partitions = 0;
+
+  /**
+   * A partition: the nodes leave the run's network for a side network of their own (so a group still
+   * reaches itself), and come back at the heal. Their published ports stay: the harness keeps profiling them.
+   */
+  async partition(nodes: RunningNode[]): Promise<() => Promise<void>> {
+    const members = nodes.map((n) => {
+      if (!(n instanceof ContainerNode)) throw new InfraError(`${n.name}: not a container of this run`);
+      return n;
+    });
+    const main = await this.network();
+    const side = await createRunNetwork(`${this.runId}-part${++this.partitions}`, runLabels(this.runId));
+    for (const n of members) await n.moveNetwork(main, side.name);
+    return async () => {
+      for (const n of members) await n.moveNetwork(side.name, main);
+      await side.remove().catch(() => undefined);
+    };
   }
 
   /** The image of a plan's own program (CometBFT's e2e node for snapshotInterval). */

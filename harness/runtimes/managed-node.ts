@@ -78,7 +78,13 @@ export abstract class ManagedNode implements RunningNode {
   /** Resolve the endpoints for this start, then ask the flavor until it says ready, the node exits, or time runs out. */
   protected async waitReady(): Promise<void> {
     const ports = new Map<string, string>();
-    for (const t of Object.values(this.launch.plan.endpoints)) if (!ports.has(t.port)) ports.set(t.port, await this.clientAddress(t.port));
+    try {
+      for (const t of Object.values(this.launch.plan.endpoints)) if (!ports.has(t.port)) ports.set(t.port, await this.clientAddress(t.port));
+    } catch (error) {
+      await sleep(500); // a node that exited at once: say so, with its log, rather than what its absence broke
+      if (this.lastExit) throw new InfraError(`${this.name} exited during startup (${describeExit(this.lastExit)}); log: ${this.logPath}`, { detail: this.logTail() });
+      throw new InfraError(`${this.name}: ${(error as Error).message}`, { detail: this.logTail() });
+    }
     resolveEndpoints(this.launch.plan.endpoints, (port) => ports.get(port)!, this.endpoints);
     const timeoutMs = this.launch.readyTimeoutMs;
     const deadline = Date.now() + timeoutMs;

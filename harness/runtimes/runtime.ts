@@ -41,6 +41,8 @@ export interface PlaceRequest {
   portNames: readonly string[];
   /** The node's folder in the run's report folder (its log goes here; its home on local runtimes). */
   dir: string;
+  /** Resource limits (container runtime): memory without swap, CPUs. */
+  limits?: { memBytes?: number; cpus?: number };
 }
 
 /**
@@ -49,6 +51,8 @@ export interface PlaceRequest {
  */
 export interface NodeSite {
   readonly name: string;
+  /** The image the node runs, on a container runtime. */
+  readonly image?: string;
   /** The node's own directory as the node sees it; `home` is `path('home')`. */
   path(rel: string): string;
   readonly home: string;
@@ -83,6 +87,11 @@ export interface ExitInfo {
   expected: boolean;
   /** The kernel's OOM killer ended it (a container over its memory limit). */
   oomKilled?: boolean;
+  /** How long this run of the node lasted, where the runtime knows. */
+  uptimeMs?: number;
+  /** Its memory limit and the last memory use seen before the exit, where the runtime has them (containers). */
+  memLimitBytes?: number;
+  lastMemoryBytes?: number;
 }
 
 /** Memory of the node's container as its cgroup counts it (container runtime only). */
@@ -143,6 +152,8 @@ export interface NodeRuntime {
   readonly kind: RuntimeKind;
   /** Runtimes of nodes that run elsewhere attach to them instead of placing, preparing and starting them. */
   attach?(request: AttachRequest): Promise<RunningNode>;
+  /** Cut these nodes off from the rest of the run's network (they still reach each other); resolves with the heal. */
+  partition?(nodes: RunningNode[]): Promise<() => Promise<void>>;
   /** Give a node its place (directory, ports, how its commands run); the flavor then prepares it there. */
   place(request: PlaceRequest): Promise<NodeSite>;
   /** Start a placed node and wait until it is ready. */

@@ -25,6 +25,15 @@ const nodeDecl = z.strictObject({
   readyTimeout: duration.default(60_000),
   /** 'setup' (default) starts the node with the network; 'fault' leaves it down until a `start` fault. */
   start: z.enum(['setup', 'fault']).default('setup'),
+  /**
+   * runtime 'container': the container's memory limit ('512MB'; no swap). Going over it is an OOM kill,
+   * reported as a failed `noOomKill` budget with the memory and time it happened at.
+   */
+  memLimit: size.optional(),
+  /** runtime 'container': CPUs the container may use (1.5 = one and a half cores). */
+  cpus: z.number().positive().max(256).optional(),
+  /** runtime 'container': an image to run instead of one built from the spec's binary ('ethereum/client-go:v1.17.10'). */
+  image: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'an image reference such as ethereum/client-go:v1.17.10').optional(),
   /** runtime 'external': where the running node answers (pprof required), instead of a nodes file. */
   endpoints: externalEndpointsSchema.optional(),
   /** runtime 'external': host:port other nodes reach its p2p port at (peer-churn workloads). */
@@ -68,6 +77,8 @@ const budgets = z.strictObject({
   heapGrowthPer1kOps: size.optional(),
   /** Steady-state goroutine growth per 1,000 workload operations, judged on the trend (needs cycles). */
   goroutineGrowthPer1kOps: z.number().min(0).optional(),
+  /** Fail when a node is OOM-killed (over its `memLimit`). On by default when a node has a memLimit; false only reports it. */
+  noOomKill: z.boolean().optional(),
 });
 
 export const scenarioSchema = z.strictObject({
