@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { InfraError } from '../errors.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
+import type { Links } from './links.ts';
+import { networkFaultSchema, type NetworkFaultAction, type NetworkFaultDecl } from './toxiproxy.ts';
 import type { RunContext } from '../run/context.ts';
 import { seededRandom } from '../scenario/random.ts';
 import { duration } from '../scenario/fields.ts';
@@ -34,17 +36,27 @@ export const faultSchema = z
     }
   });
 
-export type FaultDecl = z.output<typeof faultSchema>;
+export type NodeFaultDecl = z.output<typeof faultSchema>;
+
+/** A phase's fault: one on a node (kill, partition...) or on its links (latency, down... through Toxiproxy). */
+export const anyFaultSchema = z.union([faultSchema, networkFaultSchema]);
+export type FaultDecl = NodeFaultDecl | NetworkFaultDecl;
+
+export function isLinkFault(decl: FaultDecl): decl is NetworkFaultDecl {
+  return 'link' in decl;
+}
 
 /** A fault with its time and node decided: what the timeline runs and the report records. */
 export interface Fault {
   at: number;
-  action: FaultAction;
+  action: FaultAction | NetworkFaultAction;
   node: string;
   /** partition: the other nodes cut off with `node`. */
   with?: string[];
-  /** partition: heal after this many ms. */
+  /** partition, link faults: undo after this many ms. */
   for?: number;
+  /** A link fault: what to do to the node's links. */
+  link?: NetworkFaultDecl;
 }
 
 /** Decide random times and nodes from the seed; `scale` stretches times with a --duration override. */
@@ -53,14 +65,17 @@ export function planFaults(decls: FaultDecl[], seed: number, phase: string, scal
   return decls
     .map((d) => {
       const at = typeof d.at === 'number' ? d.at : d.at.between[0] + random() * (d.at.between[1] - d.at.between[0]);
+      const forMs = d.for !== undefined ? { for: Math.round(d.for * scale) } : {};
+      if (isLinkFault(d)) return { at: Math.round(at * scale), action: d.action, node: d.link.node, ...forMs, link: d };
       const node = typeof d.node === 'string' ? d.node : d.node.oneOf[Math.floor(random() * d.node.oneOf.length)]!;
-      return { at: Math.round(at * scale), action: d.action, node, ...(d.with ? { with: d.with } : {}), ...(d.for !== undefined ? { for: Math.round(d.for * scale) } : {}) };
+      return { at: Math.round(at * scale), action: d.action, node, ...(d.with ? { with: d.with } : {}), ...forMs };
     })
     .sort((a, b) => a.at - b.at);
 }
 
 /** Every node name a fault declaration may pick or name. */
 export function faultNodes(decl: FaultDecl): string[] {
+  if (isLinkFault(decl)) return [decl.link.node];
   return [...(typeof decl.node === 'string' ? [decl.node] : decl.node.oneOf), ...(decl.with ?? [])];
 }
 
@@ -77,9 +92,11 @@ export interface FaultTarget {
   nodes: RunningNode[];
   /** Cut these nodes off from the others (they still reach each other); resolves with the heal. */
   partition?(nodes: RunningNode[]): Promise<() => Promise<void>>;
+  /** The link proxies, when the scenario has link faults. */
+  links?: Links;
 }
 
-async function apply(node: RunningNode, action: Exclude<FaultAction, 'partition' | 'heal'>): Promise<void> {
+async function apply(node: RunningNode, action: FaultAction): Promise<void> {
   switch (action) {
     case 'kill':
       return node.kill();
@@ -93,6 +110,9 @@ async function apply(node: RunningNode, action: Exclude<FaultAction, 'partition'
       return node.pause();
     case 'resume':
       return node.resume();
+    case 'partition':
+    case 'heal':
+      throw new Error(`${action} is not a fault of one node's process`);
   }
 }
 
@@ -109,7 +129,6 @@ export async function runFaults(run: RunContext, target: FaultTarget, faults: Fa
     const h = heals.get(name);
     if (!h) return;
     for (const [k, v] of [...heals]) if (v === h) heals.delete(k);
-    run.event('fault', `heal ${name}`);
     await h();
   };
   const node = (name: string, fault: Fault) => {
@@ -120,11 +139,27 @@ export async function runFaults(run: RunContext, target: FaultTarget, faults: Fa
   try {
     for (const fault of faults) {
       await run.wait(fault.at - (Date.now() - started));
-      if (fault.action === 'partition') {
+      if (fault.link) {
+        if (!target.links) throw new InfraError(`fault ${fault.action}: the run has no link proxies`);
+        const { proxies, heal: undo } = await target.links.apply(fault.link);
+        const what = `${fault.action} on the ${fault.link.link.of} links of ${fault.node}`;
+        run.event('fault', `${what} (${proxies} proxies)${fault.for ? ` for ${fault.for} ms` : ''}`);
+        const key = `${fault.node}#${fault.action}#${fault.at}`;
+        const h = async () => {
+          run.event('fault', `end of ${what}`);
+          await undo();
+        };
+        heals.set(key, h);
+        if (fault.for) timed.push(run.wait(fault.for).then(() => heal(key), () => undefined));
+      } else if (fault.action === 'partition') {
         const group = [fault.node, ...(fault.with ?? [])].map((name) => node(name, fault));
         if (!target.partition) throw new InfraError(`fault partition: this runtime cannot cut a node's network`);
         run.event('fault', `partition ${group.map((n) => n.name).join(', ')}${fault.for ? ` for ${fault.for} ms` : ''}`);
-        const h = await target.partition(group);
+        const undo = await target.partition(group);
+        const h = async () => {
+          run.event('fault', `heal ${group.map((n) => n.name).join(', ')}`);
+          await undo();
+        };
         for (const n of group) heals.set(n.name, h);
         if (fault.for) timed.push(run.wait(fault.for).then(() => heal(fault.node), () => undefined));
       } else if (fault.action === 'heal') {
@@ -132,7 +167,7 @@ export async function runFaults(run: RunContext, target: FaultTarget, faults: Fa
       } else {
         run.event('fault', `${fault.action} ${fault.node}`);
         disrupted.add(fault.node);
-        await apply(node(fault.node, fault), fault.action);
+        await apply(node(fault.node, fault), fault.action as FaultAction);
       }
     }
     await Promise.all(timed);

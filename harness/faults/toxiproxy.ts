@@ -214,62 +214,19 @@ function proxyName(proxy: string | { name: string }): string {
   return name;
 }
 
-class ToxiproxyServer implements Toxiproxy {
-  readonly adminUrl: string;
-  readonly pid: number;
-  version = '';
-  private stopping: Promise<void> | undefined;
-  private readonly exited: Promise<void>;
-  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  private readonly killOnExit = () => signalGroup(this.pid, 'SIGKILL');
-  private readonly onAbort = () => void this.stop();
-
+/**
+ * Toxiproxy's admin API at `adminUrl`, wherever the server runs (a process of startToxiproxy, or a node
+ * of a runtime: see faults/links.ts). `listen` addresses are what the server binds: loopback, or
+ * `0.0.0.0` where the server has a network namespace of its own (a container; `allowUnspecified`).
+ */
+export class ToxiproxyAdmin {
   constructor(
-    child: ChildProcess,
-    port: number,
-    readonly logFile: string,
-    private readonly signal: AbortSignal | undefined,
-  ) {
-    this.pid = child.pid!;
-    this.adminUrl = `http://127.0.0.1:${port}`;
-    process.on('exit', this.killOnExit);
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, sig) => {
-        this.exitInfo = { code, signal: sig };
-        process.removeListener('exit', this.killOnExit);
-        signal?.removeEventListener('abort', this.onAbort);
-        resolve();
-      });
-    });
-  }
+    readonly adminUrl: string,
+    private readonly allowUnspecified = false,
+  ) {}
 
-  isRunning(): boolean {
-    return this.exitInfo === undefined;
-  }
-
-  async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.signal?.aborted) throw this.signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
-      if (this.exitInfo) {
-        const how = this.exitInfo.signal ? `killed by ${this.exitInfo.signal}` : `exit code ${this.exitInfo.code}`;
-        throw new InfraError(`toxiproxy exited during startup (${how}); log: ${this.logFile}`, { detail: logTail(this.logFile) });
-      }
-      try {
-        const res = await fetch(`${this.adminUrl}/version`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) {
-          this.version = (await res.text()).trim();
-          this.signal?.addEventListener('abort', this.onAbort, { once: true });
-          return;
-        }
-      } catch {
-        /* not listening yet */
-      }
-      await sleep(100);
-    }
-    throw new InfraError(`toxiproxy did not answer GET ${this.adminUrl}/version within ${Math.round(timeoutMs / 1000)} s; log: ${this.logFile}`, {
-      detail: logTail(this.logFile),
-    });
+  protected isRunning(): boolean {
+    return true;
   }
 
   /** One admin call; any failure is a one-line InfraError naming the call and toxiproxy's answer. */
@@ -307,7 +264,7 @@ class ToxiproxyServer implements Toxiproxy {
   async createProxy(spec: { name: string; listen?: string; upstream: string }): Promise<ToxiproxyProxy> {
     const name = proxyName(spec.name);
     const listen = spec.listen ?? '127.0.0.1:0';
-    if (!isLoopbackListen(listen)) throw new InfraError(`toxiproxy: proxy ${name}: listen address '${listen}' is not a loopback host:port (e.g. 127.0.0.1:0)`);
+    if (!isLoopbackListen(listen) && !(this.allowUnspecified && /^0\.0\.0\.0:\d{1,5}$/.test(listen))) throw new InfraError(`toxiproxy: proxy ${name}: listen address '${listen}' is not a loopback host:port (e.g. 127.0.0.1:0)`);
     if (!/^[^\s:]+:\d{1,5}$|^\[[^\]]+\]:\d{1,5}$/.test(spec.upstream)) throw new InfraError(`toxiproxy: proxy ${name}: upstream '${spec.upstream}' is not host:port`);
     const p = (await this.call('POST', '/proxies', `create proxy ${name}`, { name, listen, upstream: spec.upstream, enabled: true })) as ToxiproxyProxyState;
     return { name: p.name, listen: p.listen, upstream: p.upstream };
@@ -345,6 +302,65 @@ class ToxiproxyServer implements Toxiproxy {
   async deleteProxy(proxy: string): Promise<void> {
     const name = proxyName(proxy);
     await this.call('DELETE', `/proxies/${name}`, `delete proxy ${name}`);
+  }
+
+}
+
+class ToxiproxyServer extends ToxiproxyAdmin implements Toxiproxy {
+  readonly pid: number;
+  version = '';
+  private stopping: Promise<void> | undefined;
+  private readonly exited: Promise<void>;
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private readonly killOnExit = () => signalGroup(this.pid, 'SIGKILL');
+  private readonly onAbort = () => void this.stop();
+
+  constructor(
+    child: ChildProcess,
+    port: number,
+    readonly logFile: string,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    super(`http://127.0.0.1:${port}`);
+    this.pid = child.pid!;
+    process.on('exit', this.killOnExit);
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, sig) => {
+        this.exitInfo = { code, signal: sig };
+        process.removeListener('exit', this.killOnExit);
+        signal?.removeEventListener('abort', this.onAbort);
+        resolve();
+      });
+    });
+  }
+
+  override isRunning(): boolean {
+    return this.exitInfo === undefined;
+  }
+
+  async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.signal?.aborted) throw this.signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+      if (this.exitInfo) {
+        const how = this.exitInfo.signal ? `killed by ${this.exitInfo.signal}` : `exit code ${this.exitInfo.code}`;
+        throw new InfraError(`toxiproxy exited during startup (${how}); log: ${this.logFile}`, { detail: logTail(this.logFile) });
+      }
+      try {
+        const res = await fetch(`${this.adminUrl}/version`, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) {
+          this.version = (await res.text()).trim();
+          this.signal?.addEventListener('abort', this.onAbort, { once: true });
+          return;
+        }
+      } catch {
+        /* not listening yet */
+      }
+      await sleep(100);
+    }
+    throw new InfraError(`toxiproxy did not answer GET ${this.adminUrl}/version within ${Math.round(timeoutMs / 1000)} s; log: ${this.logFile}`, {
+      detail: logTail(this.logFile),
+    });
   }
 
   stop(): Promise<void> {
@@ -414,8 +430,11 @@ const common = {
   at: z.union([duration, z.strictObject({ between: z.tuple([duration, duration]) })]),
   /** How long the fault lasts; without it, until the end of the phase. */
   for: duration.refine((v) => v > 0, { message: 'expected a duration above 0' }).optional(),
-  /** The node whose links (every proxied connection to it) are affected. */
-  link: z.strictObject({ node: z.string().min(1) }),
+  /**
+   * The node whose links are affected: `of` 'peers' (default: its p2p links to and from every other node),
+   * 'clients' (the harness's RPC and websocket connections to it), or 'all'.
+   */
+  link: z.strictObject({ node: z.string().min(1), of: z.enum(['peers', 'clients', 'all']).default('peers') }),
 };
 
 const toxicCommon = {

@@ -72,6 +72,11 @@ export interface PrepareContext {
   version: string;
   /** Flavor-specific options from the scenario, already validated against optionsSchema. */
   options: Record<string, unknown>;
+  /**
+   * The address this node dials another node's port at: the other's own (`to.peer(port)`), or a link proxy
+   * in between when the scenario has network faults.
+   */
+  dial(to: NodeSite, port: string): string;
 }
 
 export interface NodeFlavor {

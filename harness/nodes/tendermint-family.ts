@@ -338,7 +338,7 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
       if (app === 'e2e') await setGenesisAppVersion(site.files, E2E_APP_VERSION);
       ids.push(await nodeIdOf(site.files));
     }
-    return await Promise.all(sites.map((site, i) => planNode(data, { site, opts, i, ids, sites, versions, quorumAt: quorumIndex(opts) })));
+    return await Promise.all(sites.map((site, i) => planNode(data, { site, dial: nodes[i]!.dial, opts, i, ids, sites, versions, quorumAt: quorumIndex(opts) })));
   } finally {
     await first.files.remove('testnet').catch(() => undefined);
   }
@@ -358,14 +358,14 @@ function quorumIndex(opts: readonly ParsedOptions[]): number {
 /** One node's config.toml, app files and command line, once every home holds its keys and the genesis. */
 async function planNode(
   data: TendermintFamilyData,
-  net: { site: NodeSite; opts: readonly ParsedOptions[]; i: number; ids: readonly string[]; sites: readonly NodeSite[]; versions: ReadonlyArray<string | undefined>; quorumAt: number },
+  net: { site: NodeSite; dial: PrepareContext['dial']; opts: readonly ParsedOptions[]; i: number; ids: readonly string[]; sites: readonly NodeSite[]; versions: ReadonlyArray<string | undefined>; quorumAt: number },
 ): Promise<LaunchPlan> {
   const { site, opts, i, ids, sites, versions } = net;
   const o = opts[i]!;
   const version = versions[i];
   const traits = traitsFor(data.versions, version);
   const peers =
-    o.peering === 'none' ? '' : sites.flatMap((other, j) => (j === i || opts[j]!.peering === 'none' ? [] : [`${ids[j]}@${other.peer('p2p')}`])).join(',');
+    o.peering === 'none' ? '' : sites.flatMap((other, j) => (j === i || opts[j]!.peering === 'none' ? [] : [`${ids[j]}@${net.dial(other, 'p2p')}`])).join(',');
   const settings = nodeSettings({ site, opts: o, traits, peers });
   // A placeholder trust point: CometBFT refuses to start with it ("trusted_height is required"), so a
   // start that skipped beforeStart fails loudly instead of block-syncing.

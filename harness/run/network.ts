@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { InfraError } from '../errors.ts';
 import type { NodeFlavor, LaunchPlan, NodeDetails } from '../nodes/flavor.ts';
+import { Links } from '../faults/links.ts';
 import { ensureBinary } from '../nodes/install.ts';
 import type { NodeSpec } from '../nodes/node-spec.ts';
 import { describeExit } from '../runtimes/managed-node.ts';
@@ -32,6 +33,8 @@ export interface NetworkMember {
 export interface Network extends NetworkView {
   runtime: NodeRuntime;
   members: NetworkMember[];
+  /** The link proxies, when the plan has network faults. */
+  links?: Links | undefined;
 }
 
 export function newNetwork(runtime: NodeRuntime): Network {
@@ -67,39 +70,70 @@ export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (lin
   );
 }
 
-/** Launch the plan's nodes into `network` (members are added as they come up, so cleanup sees each one). */
+/** A direct dial: the other node's own address for the port (no link proxy in between). */
+export const directDial = (to: NodeSite, port: string): string => to.peer(port);
+
+/**
+ * Launch the plan's nodes into `network` (members are added as they come up, so cleanup sees each one):
+ * place every node, route links through Toxiproxy when the plan has network faults, prepare each flavor's
+ * nodes together (one genesis, one set of peers), then start them in plan order.
+ */
 export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: LaunchHooks): Promise<void> {
   if (network.runtime.attach) return attachNetwork(plan, network, hooks);
   const throwIfAborted = () => hooks.signal?.throwIfAborted();
-  // Place and prepare per flavor: nodes of one flavor form one network (shared genesis, peers).
-  const prepared = new Map<NodePlan, { site: NodeSite; binary?: string; launch: LaunchPlan }>();
-  for (const flavor of new Set(plan.nodes.map((n) => n.flavor))) {
-    const group = plan.nodes.filter((n) => n.flavor === flavor);
-    const sites: Array<{ site: NodeSite; binary?: string }> = [];
-    for (const node of group) {
-      throwIfAborted();
-      // A user-named image needs no binary; everything else runs a cached build or the developer's own.
-      const binary = node.image ? undefined : await binaryFor(node.spec, hooks.signal, hooks.log);
-      const dir = path.join(hooks.dir, 'nodes', node.name);
-      const site = await network.runtime.place({
-        name: node.name,
-        flavor: flavor.name,
-        version: node.version,
-        artifact: node.image ? { image: node.image } : { binary: binary! },
-        portNames: flavor.portNames,
-        dir,
-        ...(node.limits ? { limits: node.limits } : {}),
-      });
-      sites.push({ site, ...(binary ? { binary } : {}) });
-    }
-    const contexts = group.map((node, i) => ({ site: sites[i]!.site, version: node.version, options: node.options }));
-    const plans = flavor.prepareNetwork ? await flavor.prepareNetwork(contexts) : await Promise.all(contexts.map((c) => flavor.prepare(c)));
-    group.forEach((node, i) => prepared.set(node, { ...sites[i]!, launch: withMemProfileRate(plans[i]!, plan.memProfileRate) }));
-  }
+  const placed = new Map<NodePlan, { site: NodeSite; binary?: string; launch?: LaunchPlan; routes?: Record<string, string> }>();
   for (const node of plan.nodes) {
     throwIfAborted();
-    const { site, binary, launch } = prepared.get(node)!;
-    const nodeLaunch = { name: node.name, plan: launch, isReady: node.flavor.isReady.bind(node.flavor), readyTimeoutMs: node.readyTimeoutMs, network };
+    // A user-named image needs no binary; everything else runs a cached build or the developer's own.
+    const binary = node.image ? undefined : await binaryFor(node.spec, hooks.signal, hooks.log);
+    const site = await network.runtime.place({
+      name: node.name,
+      flavor: node.flavor.name,
+      version: node.version,
+      artifact: node.image ? { image: node.image } : { binary: binary! },
+      portNames: node.flavor.portNames,
+      dir: path.join(hooks.dir, 'nodes', node.name),
+      ...(node.limits ? { limits: node.limits } : {}),
+    });
+    placed.set(node, { site, ...(binary ? { binary } : {}) });
+  }
+  const sites = plan.nodes.map((n) => ({ site: placed.get(n)!.site, group: n.flavor.name, portNames: n.flavor.portNames }));
+  network.links = plan.links ? await Links.place(network.runtime, path.join(hooks.dir, 'links'), { sites }, hooks.signal) : undefined;
+  const links = network.links;
+
+  for (const flavor of new Set(plan.nodes.map((n) => n.flavor))) {
+    throwIfAborted();
+    const group = plan.nodes.filter((n) => n.flavor === flavor);
+    const contexts = group.map((node) => {
+      const { site } = placed.get(node)!;
+      return { site, version: node.version, options: node.options, dial: links ? (to: NodeSite, port: string) => links.dial(site.name, to, port) : directDial };
+    });
+    const plans = flavor.prepareNetwork ? await flavor.prepareNetwork(contexts) : await Promise.all(contexts.map((c) => flavor.prepare(c)));
+    group.forEach((node, i) => {
+      const entry = placed.get(node)!;
+      entry.launch = withMemProfileRate(plans[i]!, plan.memProfileRate);
+      if (links) entry.routes = links.routeClients(entry.site, entry.launch);
+    });
+  }
+  if (links) {
+    const proxy = await links.start(network);
+    proxy.onExit((info) => {
+      if (!info.expected) hooks.onCrash?.(new InfraError(`the link proxy (Toxiproxy) died during the run (${describeExit(info)}); log: ${proxy.logPath}`, { detail: proxy.logTail() }));
+    });
+    hooks.event?.('links', `${links.describe().length} link proxies through Toxiproxy at ${proxy.endpoints.admin}`);
+  }
+
+  for (const node of plan.nodes) {
+    throwIfAborted();
+    const { site, binary, launch, routes } = placed.get(node)!;
+    const nodeLaunch = {
+      name: node.name,
+      plan: launch!,
+      isReady: node.flavor.isReady.bind(node.flavor),
+      readyTimeoutMs: node.readyTimeoutMs,
+      network,
+      ...(routes && links ? { clientRoute: (port: string) => (routes[port] ? links.clientAddress(routes[port]) : undefined) } : {}),
+    };
     // A node started by a fault (a late joiner) exists from setup on, so faults and workloads can name it.
     const running = node.startBy === 'fault' ? network.runtime.create(site, nodeLaunch) : await network.runtime.start(site, nodeLaunch);
     hooks.event?.(node.startBy === 'fault' ? 'node-prepared' : 'node-started', `${node.name} ${node.flavor.name} ${node.version}${running.pid() ? ` pid ${running.pid()}` : ''}`);
@@ -116,7 +150,7 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
       ...(site.image ? { image: site.image } : {}),
       dir: path.join(hooks.dir, 'nodes', node.name),
       details: running.details,
-      ...(launch.snapshotInterval ? { snapshotInterval: launch.snapshotInterval } : {}),
+      ...(launch!.snapshotInterval ? { snapshotInterval: launch!.snapshotInterval } : {}),
     });
   }
 }

@@ -113,5 +113,9 @@ function workloadContext(run: RunContext, network: Network, index: number, disru
 /** The nodes faults act on, and the runtime's network cuts where it has them (containers). */
 function faultTarget(network: Network): FaultTarget {
   const { runtime } = network;
-  return { nodes: network.members.map((m) => m.node), ...(runtime.partition ? { partition: (nodes) => runtime.partition!(nodes) } : {}) };
+  return {
+    nodes: network.members.map((m) => m.node),
+    ...(runtime.partition ? { partition: (nodes) => runtime.partition!(nodes) } : {}),
+    ...(network.links ? { links: network.links } : {}),
+  };
 }

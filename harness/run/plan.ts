@@ -7,7 +7,8 @@ import { UsageError } from '../errors.ts';
 import type { NodeFlavor } from '../nodes/flavor.ts';
 import { parseNodeSpec, type NodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
-import { networkCutActions } from '../faults/timeline.ts';
+import { LINKS_NODE } from '../faults/links.ts';
+import { isLinkFault, networkCutActions } from '../faults/timeline.ts';
 import { readNodesFile, type ExternalNode } from '../runtimes/external.ts';
 import type { RuntimeKind } from '../runtimes/runtime.ts';
 import type { Scenario } from '../scenario/schema.ts';
@@ -35,6 +36,8 @@ export interface NetworkPlan {
   external?: ExternalNode[];
   /** GODEBUG=memprofilerate for every node, when the scenario asks for finer heap attribution. */
   memProfileRate?: number;
+  /** The scenario has network faults: route links through Toxiproxy (faults/links.ts). */
+  links?: boolean;
 }
 
 export interface PlanOverrides {
@@ -76,7 +79,15 @@ export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): 
     nodes,
     ...(runtime === 'external' ? { external: externalNodes(scenario, nodes, overrides.nodesFile) } : {}),
     ...(scenario.memProfileRate !== undefined ? { memProfileRate: scenario.memProfileRate } : {}),
+    ...(hasLinkFaults(scenario, nodes) ? { links: true } : {}),
   };
+}
+
+/** Whether the scenario has link faults (then every link goes through Toxiproxy); the proxy's name is then reserved. */
+function hasLinkFaults(scenario: Scenario, nodes: NodePlan[]): boolean {
+  if (!scenario.phases.some((p) => p.faults.some(isLinkFault))) return false;
+  if (nodes.some((n) => n.name === LINKS_NODE)) throw new UsageError(`a node named '${LINKS_NODE}': the name is the link proxy's in a scenario with network faults; rename the node`);
+  return true;
 }
 
 /** Scenario fields only the container runtime can honour are usage errors elsewhere, before anything starts. */
@@ -87,7 +98,7 @@ function checkContainerOnly(scenario: Scenario, runtime: RuntimeKind): void {
   });
   scenario.phases.forEach((phase, p) =>
     phase.faults.forEach((fault, f) => {
-      if (networkCutActions.includes(fault.action)) throw new UsageError(`phases[${p}].faults[${f}]: ${fault.action} cuts a container's network: it ${hint}`);
+      if (!isLinkFault(fault) && networkCutActions.includes(fault.action)) throw new UsageError(`phases[${p}].faults[${f}]: ${fault.action} cuts a container's network: it ${hint}`);
     }),
   );
 }

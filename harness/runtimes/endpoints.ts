@@ -11,7 +11,6 @@ export function resolveEndpoints(templates: Readonly<Record<string, EndpointTemp
     const hostPort = address(t.port);
     urls[name] = t.scheme === 'tcp' ? hostPort : `${t.scheme}://${hostPort}${t.path ?? ''}`;
   }
-  if (!urls.pprof) throw new Error(`a node without a pprof endpoint (${Object.keys(templates).join(', ')})`);
   return Object.assign(into ?? ({} as NodeEndpoints), urls);
 }
 

@@ -79,7 +79,7 @@ export abstract class ManagedNode implements RunningNode {
   protected async waitReady(): Promise<void> {
     const ports = new Map<string, string>();
     try {
-      for (const t of Object.values(this.launch.plan.endpoints)) if (!ports.has(t.port)) ports.set(t.port, await this.clientAddress(t.port));
+      for (const t of Object.values(this.launch.plan.endpoints)) if (!ports.has(t.port)) ports.set(t.port, this.launch.clientRoute?.(t.port) ?? (await this.clientAddress(t.port)));
     } catch (error) {
       await sleep(500); // a node that exited at once: say so, with its log, rather than what its absence broke
       if (this.lastExit) throw new InfraError(`${this.name} exited during startup (${describeExit(this.lastExit)}); log: ${this.logPath}`, { detail: this.logTail() });

@@ -78,6 +78,8 @@ export interface NodeLaunch {
   isReady(endpoints: NodeEndpoints, signal: AbortSignal, details: NodeDetails): Promise<boolean>;
   readyTimeoutMs: number;
   network: NetworkView;
+  /** Where the harness reaches a port through a link proxy (network faults), when it is routed; else undefined. */
+  clientRoute?(port: string): string | undefined;
 }
 
 export interface ExitInfo {

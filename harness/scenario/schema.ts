@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { MIN_TREND_POINTS } from '../analysis/trend.ts';
-import { faultSchema } from '../faults/timeline.ts';
+import { anyFaultSchema } from '../faults/timeline.ts';
 import { externalEndpointsSchema } from '../runtimes/external.ts';
 import { eventTriggers } from '../probes/sampler.ts';
 import { workloadSchema } from '../workloads/registry.ts';
@@ -44,8 +44,12 @@ const phase = z.strictObject({
   name,
   duration,
   workloads: z.array(workloadSchema).default([]),
-  /** Faults injected at set times in this phase (kill, stop, start, restart, pause, resume). */
-  faults: z.array(faultSchema).default([]),
+  /**
+   * Faults injected at set times in this phase: on a node (kill, stop, start, restart, pause, resume;
+   * partition, heal in containers) or on its links through Toxiproxy (latency, bandwidth, timeout,
+   * reset_peer, slicer, slow_close, down).
+   */
+  faults: z.array(anyFaultSchema).default([]),
   /**
    * Split the phase into this many equal cycles: the workloads run once per cycle, and after each one
    * every node gets a forced-GC sample (heap profile, MemStats, goroutines, RSS) for the trend verdict.

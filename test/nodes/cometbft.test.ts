@@ -15,6 +15,7 @@ import { tendermint } from '../../harness/nodes/tendermint.ts';
 import { readMemStatsFromPprof } from '../../harness/probes/memstats.ts';
 import { chainFiguresFromPrometheus, memStatsFromPrometheus, parsePrometheusText, readChainFigures } from '../../harness/probes/prometheus.ts';
 import type { NodeSite } from '../../harness/runtimes/runtime.ts';
+import { directDial } from '../../harness/run/network.ts';
 import { processSites } from '../support/network.ts';
 import { buildTimes, cometBinary, cometGet, cometHeight, startTestComet, startTestCometNetwork, waitForHeight, waitForPeers, type TestCometNetwork } from '../support/comet.ts';
 import { listeningAddresses } from '../helpers.ts';
@@ -91,7 +92,7 @@ describe('cometbft / tendermint flavors: pure parts', () => {
     try {
       const roles = ['validator', 'full', 'validator'] as const;
       const sites = await processSites(cometbft, binary, dir, ['n0', 'n1', 'n2']);
-      const contexts = sites.map((site, i) => ({ site, version: 'custom', options: cometbft.optionsSchema.parse({ role: roles[i], blockTime: 0 }) }));
+      const contexts = sites.map((site, i) => ({ site, version: 'custom', dial: directDial, options: cometbft.optionsSchema.parse({ role: roles[i], blockTime: 0 }) }));
       const plans = await cometbft.prepareNetwork!(contexts);
       const geneses = await Promise.all(sites.map((s) => s.files.read('home/config/genesis.json')));
       assert.equal(new Set(geneses).size, 1, 'one genesis');

@@ -8,6 +8,7 @@ import { GETH_P2P_CHAIN_ID, geth } from '../../harness/nodes/geth.ts';
 import { jsonRpc } from '../../harness/probes/http.ts';
 import type { RunningNode } from '../../harness/runtimes/runtime.ts';
 import { startTestGethNetwork, type TestGethNetwork } from '../support/geth.ts';
+import { directDial } from '../../harness/run/network.ts';
 import { processSites } from '../support/network.ts';
 
 const execFileP = promisify(execFile);
@@ -104,12 +105,12 @@ describe('geth network: p2p (real geth, 3 nodes)', function () {
 
   it('dev nodes keep their behaviour through prepareNetwork (no p2p listener, --dev)', async function () {
     const [dev, p2p] = await processSites(geth, '/bin/false', path.join(net!.homes[0]!, '..', 'checks'), ['d', 'p']);
-    const plans = await geth.prepareNetwork!([{ site: dev!, version: 'custom', options: geth.optionsSchema.parse({}) }]);
+    const plans = await geth.prepareNetwork!([{ site: dev!, version: 'custom', dial: directDial, options: geth.optionsSchema.parse({}) }]);
     assert.ok(plans[0]!.args.includes('--dev'));
     assert.equal(plans[0]!.endpoints.p2p, undefined);
     assert.throws(() => geth.optionsSchema.parse({ network: 'p2p', bogus: 1 }));
     await assert.rejects(
-      geth.prepareNetwork!([{ site: p2p!, version: 'custom', options: geth.optionsSchema.parse({ network: 'p2p', devPeriod: 1 }) }]),
+      geth.prepareNetwork!([{ site: p2p!, version: 'custom', dial: directDial, options: geth.optionsSchema.parse({ network: 'p2p', devPeriod: 1 }) }]),
       /devPeriod needs network: 'dev'/,
     );
   });
