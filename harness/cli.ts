@@ -22,7 +22,10 @@ import { planNetwork } from './run/plan.ts';
 import { Interrupted, runScenario } from './run/run-scenario.ts';
 import { loadScenarioFile, scenarioFilesIn } from './scenario/load.ts';
 import { parseDuration } from './scenario/units.ts';
+import { leaveExitToCaller } from './runtimes/teardown.ts';
 
+// The CLI ends the process itself on a signal (exit 130 after the report); the runtimes' teardown only cleans up.
+leaveExitToCaller();
 const interrupt = new AbortController();
 let interrupts = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

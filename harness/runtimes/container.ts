@@ -19,6 +19,7 @@ import { buildNodeImage, createContainer, createRunNetwork, dockerStatus, reapSt
 import { HostFiles } from './host-files.ts';
 import { ManagedNode } from './managed-node.ts';
 import { freePorts } from './ports.ts';
+import { holdTeardown, releaseTeardown } from './teardown.ts';
 import type { ContainerMemory, NodeLaunch, NodeRuntime, NodeSite, PlaceRequest, RunningNode } from './runtime.ts';
 
 /** Where the node's folder is mounted inside its container. */
@@ -335,6 +336,7 @@ export class ContainerRuntime implements NodeRuntime {
     if (!(site instanceof ContainerSite)) throw new Error(`${launch.name}: not a container runtime's site`);
     const node = new ContainerNode(site, launch);
     this.nodes.push(node);
+    holdTeardown(this);
     return node;
   }
 
@@ -346,6 +348,7 @@ export class ContainerRuntime implements NodeRuntime {
       // Anything of this run the steps above missed (a container whose create raced an abort).
       await removeLabelled(this.runId).catch(() => undefined);
       if (!options.keepData) await Promise.all(this.sites.map((site) => site.files.remove('home').catch(() => undefined)));
+      releaseTeardown(this);
     })();
     return this.shutdownOnce;
   }

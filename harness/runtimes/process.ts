@@ -15,6 +15,7 @@ import { InfraError, UsageError } from '../errors.ts';
 import { HostFiles } from './host-files.ts';
 import { ManagedNode } from './managed-node.ts';
 import { freePorts } from './ports.ts';
+import { holdTeardown, releaseTeardown } from './teardown.ts';
 import type { ExitInfo, NodeLaunch, NodeRuntime, NodeSite, PlaceRequest, RunningNode } from './runtime.ts';
 
 const execFileP = promisify(execFile);
@@ -225,11 +226,13 @@ export class ProcessRuntime implements NodeRuntime {
     if (!(site instanceof ProcessSite)) throw new Error(`${launch.name}: not a process runtime's site`);
     const node = new ProcessNode(site, launch);
     this.nodes.push(node);
+    holdTeardown(this);
     return node;
   }
 
   async shutdown(options: { keepData?: boolean } = {}): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.stop().catch(() => node.kill())));
     if (!options.keepData) await Promise.all(this.sites.map((site) => site.files.remove('home').catch(() => undefined)));
+    releaseTeardown(this);
   }
 }
