@@ -33,6 +33,14 @@ export function phaseFigures(samples: readonly Sample[]): PhaseFigures[] {
     };
     if (first.pauseTotalNs !== undefined && last.pauseTotalNs !== undefined) figures.gcPauseMs = Math.max(0, last.pauseTotalNs - first.pauseTotalNs) / 1e6;
     if (last.gcCpuFraction !== undefined) figures.gcCpuFraction = last.gcCpuFraction;
+    const inContainer = list.filter((s) => s.container);
+    if (inContainer.length > 0) {
+      const [a, b] = [inContainer[0]!.container!, inContainer[inContainer.length - 1]!.container!];
+      figures.container = {
+        usage: { start: a.usageBytes, end: b.usageBytes, max: max(inContainer, (s) => s.container!.usageBytes) },
+        cache: { start: a.cacheBytes ?? null, end: b.cacheBytes ?? null },
+      };
+    }
     return figures;
   });
 }

@@ -2,7 +2,8 @@
  * `npm run bench`: figures for the pinned geth, printed, never asserted.
  *   1. generator CPU per 1,000 accepted transactions at a rate the node sustains;
  *   2. the rate the generator reaches when the node saturates;
- *   3. time to verdict minus the scenario's declared time (binaries cached);
+ *   3. time to verdict minus the scenario's declared time (binaries cached), on the process and the
+ *      container runtime (image built);
  *   4. chainsoak's own peak RSS through a long flood, and whether it stays flat;
  *   5. the budgets' sensitivity on the Go leak fixture, and their false alarms on healthy nodes.
  * BENCH_SOAK_MINUTES (default 10) sets the length of 4; BENCH_SENSITIVITY_RUNS (default 2) the repeats
@@ -10,7 +11,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { runScenario, type RunResult, type ScenarioInput } from '../index.ts';
+import { runScenario, type RunOptions, type RunResult, type ScenarioInput } from '../index.ts';
+import { dockerStatus } from '../runtimes/docker.ts';
 import { sensitivity } from './sensitivity.ts';
 
 const reportsDir = path.join(os.tmpdir(), 'chainsoak-bench');
@@ -30,8 +32,8 @@ function flood(name: string, rate: number, seconds: number, options: Record<stri
   };
 }
 
-async function run(scenario: ScenarioInput): Promise<RunResult> {
-  const result = await runScenario(scenario, { reportsDir });
+async function run(scenario: ScenarioInput, options: RunOptions = {}): Promise<RunResult> {
+  const result = await runScenario(scenario, { reportsDir, ...options });
   if (result.exitCode === 3 || result.exitCode === 2) throw new Error(`${scenario.name}: ${result.error?.message}`);
   return result;
 }
@@ -60,11 +62,19 @@ async function saturation(): Promise<void> {
 }
 
 async function overhead(): Promise<void> {
-  const r = await run(flood('bench-overhead', 100, 15, { devPeriod: 1 }));
-  row('3. time to verdict minus declared time (cached binary)', `${((r.durationMs - r.declaredMs) / 1000).toFixed(1)} s (declared ${r.declaredMs / 1000} s)`);
-  const started = r.events.find((e) => e.kind === 'node-started');
-  const prepared = r.events.filter((e) => e.kind === 'workload-prepared').at(-1);
-  if (started && prepared) row('   of which node start / workload prepare', `${(started.t / 1000).toFixed(1)} s / ${((prepared.t - started.t) / 1000).toFixed(1)} s`);
+  for (const runtime of ['process', 'container'] as const) {
+    if (runtime === 'container' && !(await dockerStatus()).ok) {
+      row('3. time to verdict minus declared time, container runtime', `skipped: ${((await dockerStatus()) as { reason: string }).reason}`);
+      continue;
+    }
+    // The container runtime's image is built once (cached by Docker after): the first run builds it, the second is measured.
+    if (runtime === 'container') await run(flood('bench-overhead-image', 100, 2, { devPeriod: 1 }), { runtime });
+    const r = await run(flood('bench-overhead', 100, 15, { devPeriod: 1 }), { runtime });
+    row(`3. time to verdict minus declared time, ${runtime} runtime${runtime === 'container' ? ' (image built)' : ''}`, `${((r.durationMs - r.declaredMs) / 1000).toFixed(1)} s (declared ${r.declaredMs / 1000} s)`);
+    const started = r.events.find((e) => e.kind === 'node-started');
+    const prepared = r.events.filter((e) => e.kind === 'workload-prepared').at(-1);
+    if (started && prepared) row('   of which node start / workload prepare', `${(started.t / 1000).toFixed(1)} s / ${((prepared.t - started.t) / 1000).toFixed(1)} s`);
+  }
 }
 
 async function selfRss(): Promise<void> {

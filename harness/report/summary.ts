@@ -70,6 +70,8 @@ export interface PhaseFigures {
   gcPauseMs?: number;
   /** Fraction of CPU used by the GC since the node started, at the phase's end, where reported. */
   gcCpuFraction?: number;
+  /** A container's memory as its cgroup counts it (what a memory limit judges), on the container runtime. */
+  container?: { usage: { start: number; end: number; max: number }; cache: { start: number | null; end: number | null } };
 }
 
 export interface RunSummary {

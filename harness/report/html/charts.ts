@@ -64,6 +64,8 @@ const COLORS = {
   goroutines: '#6a3d9a',
   rss: '#c25400',
   sys: '#8a6d00',
+  cgroup: '#008b8b',
+  cache: '#9aa5b1',
   accepted: '#0b7a3e',
   failed: '#c0162c',
   p95: '#6a3d9a',
@@ -138,9 +140,13 @@ function nodeCharts(name: string, own: Sample[], report: NodeReport | undefined,
       ...(goroutinePoints.x.length ? [{ label: trend ? 'snapshots and cycle ends' : 'snapshots', color: COLORS.forced, points: true, ...goroutinePoints }] : []),
     ],
   };
+  // A container's cgroup counts what its memory limit (and the OOM killer) judges: usage and page cache.
+  const inContainer = own.some((s) => s.container);
   const memory: ChartSpec = {
     id: `chart-${slug}-memory`,
-    title: `${name}: RSS and Sys against the heap (the gap is memory outside the Go heap)`,
+    title: inContainer
+      ? `${name}: the container's memory (cgroup) and RSS and Sys against the heap (the gap is memory outside the Go heap)`
+      : `${name}: RSS and Sys against the heap (the gap is memory outside the Go heap)`,
     ...(trend?.rss || trend?.sys
       ? {
           subtitle: [trend.rss && trendLine('RSS', trend.rss, 'bytes'), trend.sys && trendLine('Sys', trend.sys, 'bytes')].filter(Boolean).join(' · '),
@@ -150,7 +156,13 @@ function nodeCharts(name: string, own: Sample[], report: NodeReport | undefined,
     node: name,
     unit: 'bytes',
     series: [
-      series('RSS', COLORS.rss, (s) => s.rss),
+      ...(inContainer
+        ? [
+            series('container usage (cgroup)', COLORS.cgroup, (s) => s.container?.usageBytes ?? null),
+            series('container page cache', COLORS.cache, (s) => s.container?.cacheBytes ?? null, [2, 2]),
+          ]
+        : []),
+      series(inContainer ? 'RSS (cgroup anonymous memory)' : 'RSS', COLORS.rss, (s) => s.rss),
       series('Sys', COLORS.sys, (s) => s.sys),
       series('HeapInuse', COLORS.heapInuse, (s) => s.heapInuse, [4, 3]),
     ],

@@ -17,16 +17,18 @@ export function memorySection(node: NodeReport): string {
     parts.push('<p class="empty">No per-phase figures in this summary.</p>');
     return parts.join('\n');
   }
+  const container = phases.some((p) => p.container);
   const head = [
     'phase', 'time', 'HeapInuse start → end (max)', 'HeapAlloc start → end (max)', 'allocated (TotalAlloc churn)', 'Sys start → end', 'RSS start → end',
+    ...(container ? ['container usage start → end (max)'] : []),
     'goroutines start → end (max)', 'GCs', 'GC pause', 'GC CPU',
   ];
-  const rows = phases.map((p) => phaseRow(p));
+  const rows = phases.map((p) => phaseRow(p, container));
   parts.push(`<table class="data phases"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
   return parts.join('\n');
 }
 
-function phaseRow(p: PhaseFigures): string {
+function phaseRow(p: PhaseFigures, container: boolean): string {
   const span = p.endT - p.startT;
   const churn = span > 0 ? ` <span class="muted">(${bytes((p.allocated * 1000) / span)}/s)</span>` : '';
   const cells = [
@@ -37,6 +39,7 @@ function phaseRow(p: PhaseFigures): string {
     `${bytes(p.allocated)}${churn}`,
     `${bytes(p.sys.start)} → ${bytes(p.sys.end)}`,
     `${bytes(p.rss.start)} → ${bytes(p.rss.end)}`,
+    ...(container ? [p.container ? `${bytes(p.container.usage.start)} → ${bytes(p.container.usage.end)} (${bytes(p.container.usage.max)})` : '–'] : []),
     `${count(p.goroutines.start)} → ${count(p.goroutines.end)} (${count(p.goroutines.max)})`,
     count(p.numGC),
     p.gcPauseMs === undefined ? '–' : `${p.gcPauseMs.toFixed(1)} ms`,
