@@ -73,14 +73,26 @@ export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): 
   }
   const runtime = overrides.runtime ?? scenario.runtime;
   if (overrides.nodesFile && runtime !== 'external') throw new UsageError(`--nodes ${overrides.nodesFile}: a nodes file is for --runtime external`);
-  if (runtime !== 'container') checkContainerOnly(scenario, runtime);
-  return {
-    runtime,
-    nodes,
-    ...(runtime === 'external' ? { external: externalNodes(scenario, nodes, overrides.nodesFile) } : {}),
-    ...(scenario.memProfileRate !== undefined ? { memProfileRate: scenario.memProfileRate } : {}),
-    ...(hasLinkFaults(scenario, nodes) ? { links: true } : {}),
-  };
+  // What the scenario asks of the runtime, checked before anything is built: errors name the file.
+  return named(scenario, () => {
+    if (runtime !== 'container') checkContainerOnly(scenario, runtime);
+    return {
+      runtime,
+      nodes,
+      ...(runtime === 'external' ? { external: externalNodes(scenario, nodes, overrides.nodesFile) } : {}),
+      ...(scenario.memProfileRate !== undefined ? { memProfileRate: scenario.memProfileRate } : {}),
+      ...(hasLinkFaults(scenario, nodes) ? { links: true } : {}),
+    };
+  });
+}
+
+function named<T>(scenario: Scenario, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof UsageError && !error.message.startsWith('--nodes')) throw new UsageError(`${scenario.file ?? scenario.name}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** Whether the scenario has link faults (then every link goes through Toxiproxy); the proxy's name is then reserved. */

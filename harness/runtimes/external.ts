@@ -11,6 +11,8 @@
  *     "ws": "ws://127.0.0.1:8546", "pprof": "http://127.0.0.1:6060" }, "p2p": "geth:30303" } ] }
  */
 import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { InfraError, UsageError } from '../errors.ts';
@@ -162,6 +164,9 @@ export class ExternalRuntime implements NodeRuntime {
     }
     if (spec.flavor !== request.flavor) throw new UsageError(`${request.name}: the scenario says ${request.flavor}, the nodes file says ${spec.flavor}`);
     const node = new ExternalNodeHandle(request.name, spec, request.logPath);
+    // The report links every node's log: say where this one's really is.
+    await mkdir(path.dirname(request.logPath), { recursive: true });
+    await writeFile(request.logPath, `${request.name}: an external ${spec.flavor} node (${spec.endpoints.pprof}); chainsoak does not run it, its log is where it runs (e.g. \`docker-compose logs ${request.name}\`)\n`);
     const timeoutMs = Math.min(request.readyTimeoutMs, ATTACH_TIMEOUT_MS);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

@@ -90,3 +90,67 @@ describe('usage errors', function () {
     assert.match(r.stdout + r.stderr, /v1\.99\.0 does not exist/);
   });
 });
+
+describe('usage errors about where nodes run', function () {
+  this.timeout(120_000);
+
+  it('a container-only field on the process runtime names the field and the flag', async () => {
+    const file = scenarioFile('memlimit.ts', valid.replace("node: 'geth' }", "node: 'geth', memLimit: '512MB' }"));
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'memlimit.ts', 'nodes[0].memLimit', '--runtime container');
+  });
+
+  it('a partition on the process runtime is refused before anything is built', async () => {
+    const file = scenarioFile('partition.ts', valid.replace("workloads: [", "faults: [{ at: '1s', action: 'partition', node: 'geth', for: '2s' }], workloads: ["));
+    const r = await cli(['run', file], { env: { CHAINSOAK_CACHE: path.join(tmp, 'empty-cache') } });
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'partition.ts', 'phases[0].faults[0]', 'partition', '--runtime container');
+  });
+
+  it("only a partition takes 'for' among node faults", async () => {
+    const file = scenarioFile('kill-for.ts', valid.replace("workloads: [", "faults: [{ at: '1s', action: 'kill', node: 'geth', for: '2s' }], workloads: ["));
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'kill-for.ts', 'phases[0].faults[0]');
+  });
+
+  it('a link fault naming an unknown node is refused', async () => {
+    const file = scenarioFile('link-node.ts', valid.replace("workloads: [", "faults: [{ at: '1s', action: 'latency', latency: '100ms', link: { node: 'gteh' } }], workloads: ["));
+    const r = await cli(['run', file]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'link-node.ts', 'gteh');
+  });
+
+  it('--runtime external without URLs says what to give', async () => {
+    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--runtime', 'external']);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'nodes[0].endpoints', '--nodes');
+  });
+
+  it('a nodes file that is missing, or wrong, is one line naming it', async () => {
+    const missing = await cli(['run', 'scenarios/geth-tx-flood.ts', '--runtime', 'external', '--nodes', path.join(tmp, 'none.json')]);
+    assert.equal(missing.code, 2);
+    assertOneLine(missing.stderr, 'none.json', 'no such file');
+    const bad = path.join(tmp, 'bad-nodes.json');
+    writeFileSync(bad, JSON.stringify({ nodes: [{ name: 'geth', flavor: 'geth', endpoints: { http: 'http://127.0.0.1:1' } }] }));
+    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--runtime', 'external', '--nodes', bad]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'bad-nodes.json', 'pprof');
+  });
+
+  it('an external node that does not answer is exit 3 with one line naming its URLs', async () => {
+    const file = path.join(tmp, 'dead-nodes.json');
+    writeFileSync(file, JSON.stringify({ nodes: [{ name: 'geth', flavor: 'geth', endpoints: { http: 'http://127.0.0.1:9', ws: 'ws://127.0.0.1:9', pprof: 'http://127.0.0.1:9' } }] }));
+    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--runtime', 'external', '--nodes', file, '--quiet', '--reports', path.join(tmp, 'reports')]);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /geth: the external geth node did not answer within 20 s \(pprof http:\/\/127\.0\.0\.1:9, http http:\/\/127\.0\.0\.1:9/);
+  });
+
+  it('faults that need control of a node are refused on the external runtime', async () => {
+    const file = scenarioFile('external-kill.ts', valid.replace("node: 'geth' }", "node: 'geth', endpoints: { pprof: 'http://127.0.0.1:9' } }").replace("workloads: [", "faults: [{ at: '1s', action: 'kill', node: 'geth' }], workloads: ["));
+    const r = await cli(['run', file, '--runtime', 'external']);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'external-kill.ts', 'kill', 'external runtime');
+  });
+});
