@@ -54,9 +54,9 @@ export class Links {
    * route each ordered pair of peers through a proxy of its own. Nothing runs yet: the nodes are prepared
    * with these routes, then start() runs Toxiproxy and creates the proxies.
    */
-  static async place(runtime: NodeRuntime, dir: string, nodes: LinkNodes, signal?: AbortSignal): Promise<Links> {
+  static async place(runtime: NodeRuntime, dir: string, nodes: LinkNodes, signal?: AbortSignal, extraSlots = 0): Promise<Links> {
     const peerPairs = nodes.sites.flatMap((a) => nodes.sites.filter((b) => b !== a && b.group === a.group && b.portNames.includes('p2p')).map((b) => [a, b] as const));
-    const slots = peerPairs.length + nodes.sites.reduce((n, s) => n + s.portNames.length, 0);
+    const slots = peerPairs.length + nodes.sites.reduce((n, s) => n + s.portNames.length, 0) + extraSlots;
     const binary = await ensureToxiproxy(signal ? { signal } : {});
     const portNames = ['admin', ...Array.from({ length: slots }, (_, k) => `p${k}`)];
     const site = await runtime.place({ name: LINKS_NODE, flavor: TOXIPROXY_CACHE_NAME, version: TOXIPROXY_VERSION, artifact: { binary }, portNames, dir });
@@ -90,6 +90,28 @@ export class Links {
     const out: Record<string, string> = {};
     for (const port of ports) out[port] = this.route('clients', `${site.name}:${port}`, site.peer(port), [site.name]).address;
     return out;
+  }
+
+  /**
+   * Route the harness's connections to an external node (its endpoint URLs, but not pprof's or metrics':
+   * the harness must see the node whatever its links suffer); returns a function giving the proxied
+   * endpoints once Toxiproxy runs.
+   */
+  routeExternal(node: string, endpoints: Readonly<Record<string, string | undefined>>): () => Record<string, string> {
+    const slots = new Map<string, string>();
+    const routed: Array<{ name: string; value: string; url: URL; slot: string }> = [];
+    for (const [name, value] of Object.entries(endpoints)) {
+      if (!value || name === 'pprof' || name === 'prometheus') continue;
+      const url = new URL(value);
+      const upstream = `${url.hostname}:${url.port || (/^(https|wss):$/.test(url.protocol) ? '443' : '80')}`;
+      let slot = slots.get(upstream);
+      if (!slot) slots.set(upstream, (slot = this.route('clients', `${node}:${upstream.split(':')[1]}`, upstream, [node]).address));
+      routed.push({ name, value, url, slot });
+    }
+    return () =>
+      Object.fromEntries(
+        routed.map(({ name, value, url, slot }) => [name, value.replace(`//${url.host}`, `//${this.clientAddress(slot)}`)]),
+      );
   }
 
   /** The harness-side address of a client route's slot (after start). */

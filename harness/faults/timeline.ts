@@ -119,9 +119,9 @@ async function apply(node: RunningNode, action: FaultAction): Promise<void> {
 /**
  * Run a phase's faults on schedule. Resolves when every fault has been applied and every timed partition
  * healed (or the run aborts). The promise never rejects for a fault that simply happened; a restart whose
- * node does not come back is an infrastructure error. A partition left open heals when the phase's faults end.
+ * node does not come back is an infrastructure error. A partition or link fault without `for` ends with the phase.
  */
-export async function runFaults(run: RunContext, target: FaultTarget, faults: Fault[], disrupted: DisruptedNodes): Promise<void> {
+export async function runFaults(run: RunContext, target: FaultTarget, faults: Fault[], disrupted: DisruptedNodes, phaseMs: number): Promise<void> {
   const started = Date.now();
   const heals = new Map<string, () => Promise<void>>();
   const timed: Array<Promise<void>> = [];
@@ -171,6 +171,8 @@ export async function runFaults(run: RunContext, target: FaultTarget, faults: Fa
       }
     }
     await Promise.all(timed);
+    // A partition or link fault without `for` lasts to the end of its phase.
+    if (heals.size > 0) await run.wait(phaseMs - (Date.now() - started));
   } finally {
     for (const name of [...heals.keys()]) await heal(name).catch(() => undefined);
   }

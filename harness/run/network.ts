@@ -170,6 +170,16 @@ async function attachNetwork(plan: NetworkPlan, network: Network, hooks: LaunchH
     hooks.event?.('node-attached', `${node.name} ${node.flavor.name} at ${running.endpoints.pprof}`);
     network.members.push({ node: running, flavor: node.flavor, version: node.version, dir, details: running.details });
   }
+  if (plan.links) {
+    // Link faults on external nodes: the harness's own connections go through a local Toxiproxy.
+    const extra = network.members.reduce((n, m) => n + Object.keys(m.node.endpoints).length, 0);
+    const links = await Links.place(network.runtime, path.join(hooks.dir, 'links'), { sites: [] }, hooks.signal, extra);
+    const proxied = network.members.map((m) => [m.node, links.routeExternal(m.node.name, m.node.endpoints)] as const);
+    await links.start(network);
+    for (const [node, endpoints] of proxied) Object.assign(node.endpoints, endpoints());
+    network.links = links;
+    hooks.event?.('links', `${links.describe().length} client link proxies through Toxiproxy`);
+  }
 }
 
 /**

@@ -55,7 +55,7 @@ export async function runPhases(run: RunContext, network: Network, phases: Plann
     run.options.view?.track(phase.workloads);
     const contexts = phase.workloads.map(() => workloadContext(run, network, index++, disrupted));
     // Faults keep their times from the phase start, across cycles.
-    await Promise.all([runCycles(run, network, phases, phase, contexts, trend), runFaults(run, faultTarget(network), phase.faults, disrupted)]);
+    await Promise.all([runCycles(run, network, phases, phase, contexts, trend), runFaults(run, faultTarget(network), phase.faults, disrupted, phase.durationMs)]);
     run.throwIfAborted();
   }
 }

@@ -122,7 +122,12 @@ function checkContainerOnly(scenario: Scenario, runtime: RuntimeKind): void {
 function externalNodes(scenario: Scenario, nodes: NodePlan[], nodesFile: string | undefined): ExternalNode[] {
   const what = 'on the external runtime chainsoak does not control the nodes';
   scenario.phases.forEach((phase, p) => {
-    if (phase.faults.length > 0) throw new UsageError(`phases[${p}].faults[0]: ${phase.faults[0]!.action} needs a runtime that runs the nodes; ${what}`);
+    phase.faults.forEach((fault, f) => {
+      // The harness's own connections to a node are chainsoak's to route through Toxiproxy; the node's peers are not.
+      if (isLinkFault(fault) && fault.link.of === 'clients') return;
+      const why = isLinkFault(fault) ? `link.of '${fault.link.of}' routes the nodes' own peer links` : 'needs a runtime that runs the nodes';
+      throw new UsageError(`phases[${p}].faults[${f}]: ${fault.action} ${why}; ${what} (link faults with link: { of: 'clients' } work)`);
+    });
   });
   const late = nodes.find((n) => n.startBy === 'fault');
   if (late) throw new UsageError(`${late.name}: start: 'fault' needs a runtime that runs the nodes; ${what}`);

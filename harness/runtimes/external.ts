@@ -17,7 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { InfraError, UsageError } from '../errors.ts';
 import type { NodeEndpoints } from '../nodes/flavor.ts';
+import { LINKS_NODE } from '../faults/links.ts';
 import { tailOfFile } from './logs.ts';
+import { ProcessRuntime } from './process.ts';
 import type { AttachRequest, ExitInfo, NodeLaunch, NodeRuntime, NodeSite, PlaceRequest, RunningNode } from './runtime.ts';
 
 const url = z.string().regex(/^(https?|wss?):\/\/[^\s/]+(\/\S*)?$/, 'a URL such as http://127.0.0.1:6060');
@@ -142,14 +144,18 @@ const ATTACH_TIMEOUT_MS = 20_000;
 
 export class ExternalRuntime implements NodeRuntime {
   readonly kind = 'external' as const;
+  /** chainsoak's own helper programs (Toxiproxy for link faults) run here, as local processes. */
+  private readonly local = new ProcessRuntime();
 
   constructor(private readonly nodes: readonly ExternalNode[]) {}
 
   place(request: PlaceRequest): Promise<NodeSite> {
+    if (request.name === LINKS_NODE) return this.local.place(request);
     return Promise.reject(new UsageError(`${request.name}: the external runtime attaches to running nodes and prepares none`));
   }
 
-  start(_site: NodeSite, launch: NodeLaunch): Promise<RunningNode> {
+  start(site: NodeSite, launch: NodeLaunch): Promise<RunningNode> {
+    if (launch.name === LINKS_NODE) return this.local.start(site, launch);
     return Promise.reject(new UsageError(`${launch.name}: the external runtime starts no node`));
   }
 
@@ -178,6 +184,7 @@ export class ExternalRuntime implements NodeRuntime {
   }
 
   async shutdown(): Promise<void> {
-    // Nothing to stop: the nodes are not ours.
+    // The nodes are not ours; only the helpers are.
+    await this.local.shutdown();
   }
 }

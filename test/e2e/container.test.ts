@@ -5,7 +5,7 @@
 // only when no Docker engine can run here (start one with `sh test/support/ensure-docker.sh` as root).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -339,8 +339,11 @@ describe('container runtime end to end (real Docker, geth and CometBFT)', functi
     console.log(`      Docker engine ${status.version}`);
   });
 
+  let failed = false;
+
   afterEach(async function () {
     this.timeout(180_000);
+    if (this.currentTest?.state === 'failed') failed = true;
     for (const p of pending.splice(0)) {
       p.abort.abort(new Error('test ended'));
       await p.run.catch(() => undefined);
@@ -361,6 +364,12 @@ describe('container runtime end to end (real Docker, geth and CometBFT)', functi
         for (const pid of processesMatching(path.join(dir, runId))) process.kill(pid, 'SIGKILL'); // a node of ours, on the process runtime
       }
     }
+  });
+
+  after(() => {
+    // Report folders are kept when something failed (to look at), removed otherwise.
+    if (failed) console.log(`      report folders kept: ${reportsDirs.join(' ')}`);
+    else for (const dir of reportsDirs) rmSync(dir, { recursive: true, force: true });
   });
 
   it('geth-tx-flood passes under --runtime container from the CLI, with the process run\'s fields and pprof parity', async () => {

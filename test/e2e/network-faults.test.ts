@@ -10,6 +10,7 @@ import { runScenario, type RunResult, type ScenarioInput } from '../../harness/i
 import type { Sample } from '../../harness/probes/sampler.ts';
 import { dockerStatus } from '../../harness/runtimes/docker.ts';
 import { repoRoot } from '../helpers.ts';
+import { startTestGeth } from '../support/geth.ts';
 
 const scenario = (name: string) => path.join(repoRoot, 'test', 'scenarios', `${name}.ts`);
 
@@ -88,9 +89,11 @@ describe('network and memory faults (real nodes)', function () {
     assert.equal(before.at(-1)?.chain?.peers, 3);
     assert.equal(Math.min(...during.map((s) => s.chain!.peers!)), 0, 'every peer connection of val3 was closed');
     assert.equal(afterHeal.at(-1)?.chain?.peers, 3, 'val3 dials its peers again after the heal');
-    // The others keep their quorum (3 of 4) and go on; val3 stalls and catches up.
+    // The others keep their quorum (3 of 4) and go on, slower where val3 was to propose (timeout_propose,
+    // 3 s); val3 stalls and catches up.
     const val0 = samplesOf(r, 'val0');
-    assert.ok(blockRate(val0, start + 3_000, end) > 1, 'the three others go on');
+    console.log(`      blocks/s while cut off: val0 ${blockRate(val0, start + 3_000, end).toFixed(2)}`);
+    assert.ok(blockRate(val0, start + 3_000, end) > 0.3, 'the three others go on');
     assert.ok(blockRate(during, start + 3_000, end) === 0, 'val3 makes no progress while cut off');
     assert.ok(val3.at(-1)!.chain!.height! >= val0.at(-1)!.chain!.height! - 3, 'val3 caught up');
   });
@@ -106,11 +109,44 @@ describe('network and memory faults (real nodes)', function () {
     const stalled = blockRate(val3, start + 3_000, end - 1_000);
     const others = blockRate(val0, start + 3_000, end - 1_000);
     console.log(`      blocks/s during the partition: val0 ${others.toFixed(2)}, val3 ${stalled.toFixed(2)}; heights at the end val0 ${val0.at(-1)!.chain!.height} val3 ${val3.at(-1)!.chain!.height}`);
-    assert.ok(others > 1, 'the three others keep a quorum');
+    assert.ok(others > 0.3, 'the three others keep a quorum (slower where val3 was to propose: timeout_propose)');
     assert.ok(stalled < 0.1, 'val3 makes no progress');
     assert.ok(val3.at(-1)!.chain!.height! >= val0.at(-1)!.chain!.height! - 3, 'val3 caught up after the heal');
     // The harness saw val3 all along: its published ports stay while it is cut off.
     assert.ok(val3.filter((s) => s.t > start && s.t < end).length >= 15, 'val3 was sampled through the partition');
+  });
+
+  it("external runtime: latency on the harness's own links to a running node shows in every request's latency", async () => {
+    const g = await startTestGeth({ devPeriod: 1 });
+    try {
+      const { http, ws, pprof } = g.node.endpoints;
+      const input: ScenarioInput = {
+        name: 'external-client-latency',
+        runtime: 'external',
+        nodes: [{ name: 'geth', node: 'geth', endpoints: { http: http!, ws: ws!, pprof } }],
+        warmup: '2s',
+        phases: [
+          {
+            name: 'flood',
+            duration: '15s',
+            workloads: [{ kind: 'geth-tx-flood', rate: 20, senders: 5, maxTxs: 1_000 }],
+            faults: [{ at: 0, action: 'latency', latency: '150ms', link: { node: 'geth', of: 'clients' } }],
+          },
+        ],
+        cooldown: '1s',
+        budgets: { goroutineGrowth: 50 },
+      };
+      const r = await runScenario(input, { reportsDir });
+      assert.equal(r.exitCode, 0, r.error?.message);
+      const latency = r.workloads[0]!.latency!;
+      console.log(`      external geth through the client proxy: p50 ${latency.p50Ms.toFixed(0)} ms, p95 ${latency.p95Ms.toFixed(0)} ms`);
+      assert.ok(latency.p50Ms >= 290, 'each request and its answer were delayed 150 ms');
+      assert.ok(r.events.some((e) => e.kind === 'links'));
+      // The heap was still read directly: the profiles are there.
+      assert.ok(r.nodes[0]!.heap.after.inuseBytes > 0);
+    } finally {
+      await g.stop();
+    }
   });
 
   it('container runtime: a node over its memory limit is OOM-killed and reported as such (exit 1, noOomKill)', async function () {

@@ -1,4 +1,4 @@
-// The compose devnet (docker-compose.yml, docker-compose.nodes.json, scenarios/devnet-external.ts) against
+// The compose devnet (docker-compose.yml, docker-compose.nodes.json, scenarios/devnet/devnet-external.ts) against
 // the real local dockerd and docker-compose 1.29: images built through the CLI, the devnet up under a
 // project name of its own, every published port on 127.0.0.1 only, the external runtime's full report,
 // and its one-line failures. Skips, with the reason, only when no Docker engine can run here.
@@ -240,10 +240,10 @@ describe('compose devnet (docker-compose.yml on the external runtime)', function
     assert.ok((await cometHeight('val0')) > cometBefore, 'CometBFT goes on');
   });
 
-  it('runs scenarios/devnet-external.ts against it with the nodes file: exit 0 and a full report', async () => {
+  it('runs scenarios/devnet/devnet-external.ts against it with the nodes file: exit 0 and a full report', async () => {
     const reports = path.join(dir!, 'reports');
     const t0 = performance.now();
-    const run = await cli(['run', 'scenarios/devnet-external.ts', '--nodes', 'docker-compose.nodes.json', '--duration', '20s', '--reports', reports], {
+    const run = await cli(['run', 'scenarios/devnet/devnet-external.ts', '--nodes', 'docker-compose.nodes.json', '--duration', '20s', '--reports', reports], {
       timeoutMs: 5 * 60_000,
     });
     console.log(`      run: ${Math.round(performance.now() - t0)} ms`);
@@ -301,7 +301,7 @@ describe('compose devnet (docker-compose.yml on the external runtime)', function
     const file = path.join(dir!, 'unreachable.nodes.json');
     await writeFile(file, JSON.stringify(bad, null, 2));
     const t0 = performance.now();
-    const run = await cli(['run', 'scenarios/devnet-external.ts', '--nodes', file, '--reports', path.join(dir!, 'reports-bad'), '--quiet'], { timeoutMs: 120_000 });
+    const run = await cli(['run', 'scenarios/devnet/devnet-external.ts', '--nodes', file, '--reports', path.join(dir!, 'reports-bad'), '--quiet'], { timeoutMs: 120_000 });
     const seconds = (performance.now() - t0) / 1000;
     console.log(`      unreachable: exit ${run.code} in ${seconds.toFixed(1)} s`);
     assert.equal(run.code, 3, `${run.stdout}\n${run.stderr}`);
@@ -316,7 +316,7 @@ describe('compose devnet (docker-compose.yml on the external runtime)', function
 
   it('a nodes file that does not exist: exit 2 with one line', async () => {
     const missing = path.join(dir!, 'no-such.nodes.json');
-    const run = await cli(['run', 'scenarios/devnet-external.ts', '--nodes', missing, '--quiet'], { timeoutMs: 60_000 });
+    const run = await cli(['run', 'scenarios/devnet/devnet-external.ts', '--nodes', missing, '--quiet'], { timeoutMs: 60_000 });
     assert.equal(run.code, 2, `${run.stdout}\n${run.stderr}`);
     assert.equal(run.stderr.trim(), `chainsoak: --nodes ${missing}: no such file`);
     assert.equal(run.stdout, '');

@@ -2,7 +2,7 @@
 // and four CometBFT validators under two floods at once; heap floor and goroutines must stay flat.
 //
 //   node harness/bin.mjs images build geth cometbft && docker-compose up -d
-//   node harness/bin.mjs run scenarios/devnet-external.ts --nodes docker-compose.nodes.json
+//   node harness/bin.mjs run scenarios/devnet/devnet-external.ts --nodes docker-compose.nodes.json
 //
 // chainsoak neither starts nor stops these nodes, so no faults here, and RSS budgets are skipped (the
 // process is in a container chainsoak does not run): the heap and goroutine budgets are the verdict.
