@@ -16,6 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError, UsageError } from '../errors.ts';
 import { buildNodeImage, createContainer, createRunNetwork, dockerStatus, reapStale, removeLabelled, runLabels, runOnce, type NodeContainer } from './docker.ts';
+import { linkage } from './elf.ts';
 import { HostFiles } from './host-files.ts';
 import { ManagedNode } from './managed-node.ts';
 import { freePorts } from './ports.ts';
@@ -281,7 +282,11 @@ export class ContainerRuntime implements NodeRuntime {
     let built = this.images.get(key);
     if (!built) {
       this.log(`image chainsoak/${flavor}:${version} from ${binary}`);
-      built = buildNodeImage({ flavor, version, binaries: { [name]: binary }, entrypoint: name });
+      built = linkage(binary).then((kind) => {
+        // A FROM scratch image has no loader and no libc: say so now, not as an obscure start failure.
+        if (kind !== 'static') throw new UsageError(`${binary}: a ${kind === 'dynamic' ? 'dynamically linked' : 'non-ELF'} binary cannot run in chainsoak's FROM scratch image; build it static (CGO_ENABLED=0) or name an image (nodes[].image)`);
+        return buildNodeImage({ flavor, version, binaries: { [name]: binary }, entrypoint: name });
+      });
       this.images.set(key, built);
     }
     return built;
