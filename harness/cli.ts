@@ -106,7 +106,7 @@ images
   .argument('<specs...>')
   .action(async (specs: string[]) => {
     const parsed = specs.map((text) => parseNodeSpec(text, flavors)); // every spec checked before any build
-    const { buildNodeImage, dockerStatus } = await import('./runtimes/docker.ts');
+    const { buildNodeImage, dockerStatus } = await import('./runtimes/docker/index.ts');
     const status = await dockerStatus();
     if (!status.ok) throw new InfraError(`Docker is not available: ${status.reason}`);
     for (const spec of parsed) {

@@ -12,7 +12,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { runScenario, type RunOptions, type RunResult, type ScenarioInput } from '../index.ts';
-import { dockerStatus } from '../runtimes/docker.ts';
+import { dockerStatus } from '../runtimes/docker/index.ts';
 import { sensitivity } from './sensitivity.ts';
 
 const reportsDir = path.join(os.tmpdir(), 'chainsoak-bench');

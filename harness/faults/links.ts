@@ -15,7 +15,7 @@
  */
 import type { EndpointTemplate, LaunchPlan } from '../nodes/flavor.ts';
 import type { NetworkView, NodeRuntime, NodeSite, RunningNode } from '../runtimes/runtime.ts';
-import { ensureToxiproxy, toxicFor, ToxiproxyAdmin, TOXIPROXY_CACHE_NAME, TOXIPROXY_VERSION, type NetworkFaultDecl } from './toxiproxy.ts';
+import { ensureToxiproxy, toxicFor, ToxiproxyAdmin, TOXIPROXY_CACHE_NAME, TOXIPROXY_VERSION, type NetworkFaultDecl } from './toxiproxy/index.ts';
 
 /** The name of Toxiproxy's place in the run: reserved, a scenario's node may not take it. */
 export const LINKS_NODE = 'toxiproxy';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { InfraError } from '../errors.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import type { Links } from './links.ts';
-import { networkFaultSchema, type NetworkFaultAction, type NetworkFaultDecl } from './toxiproxy.ts';
+import { networkFaultSchema, type NetworkFaultAction, type NetworkFaultDecl } from './toxiproxy/index.ts';
 import type { RunContext } from '../run/context.ts';
 import { seededRandom } from '../scenario/random.ts';
 import { duration } from '../scenario/fields.ts';

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InfraError, UsageError } from '../errors.ts';
-import { buildNodeImage, createContainer, createRunNetwork, dockerStatus, reapStale, removeLabelled, runLabels, runOnce, type NodeContainer } from './docker.ts';
+import { buildNodeImage, createContainer, createRunNetwork, dockerStatus, reapStale, removeLabelled, runLabels, runOnce, type NodeContainer } from './docker/index.ts';
 import { linkage } from './elf.ts';
 import { HostFiles } from './host-files.ts';
 import { ManagedNode } from './managed-node.ts';

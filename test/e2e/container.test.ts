@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runScenario, type RunResult, type ScenarioInput } from 'chainsoak';
-import { dockerStatus, LABEL_PID, LABEL_RUN } from '../../harness/runtimes/docker.ts';
+import { dockerStatus, LABEL_PID, LABEL_RUN } from '../../harness/runtimes/docker/index.ts';
 import { bin, cli, processesMatching, repoRoot } from '../helpers.ts';
 import { pprofTop } from '../support/pprof.ts';
 

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { dockerStatus } from '../../harness/runtimes/docker.ts';
+import { dockerStatus } from '../../harness/runtimes/docker/index.ts';
 import { repoRoot } from '../helpers.ts';
 import { leakyNodeBinary } from '../support/leaky-node.ts';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runScenario, type RunResult, type ScenarioInput } from '../../harness/index.ts';
 import type { Sample } from '../../harness/probes/sampler.ts';
-import { dockerStatus } from '../../harness/runtimes/docker.ts';
+import { dockerStatus } from '../../harness/runtimes/docker/index.ts';
 import { repoRoot } from '../helpers.ts';
 import { startTestGeth } from '../support/geth.ts';
 

@@ -18,7 +18,7 @@ import {
   type Toxic,
   type Toxiproxy,
   type ToxiproxyProxy,
-} from '../../harness/faults/toxiproxy.ts';
+} from '../../harness/faults/toxiproxy/index.ts';
 import { listeningAddresses } from '../helpers.ts';
 
 const BLOB_BYTES = 1024 * 1024;
@@ -124,7 +124,7 @@ function processExists(pid: number): boolean {
 describe('networkFaultSchema / toxicFor', () => {
   it('parses durations, sizes and `between` like the node faults, with defaults', () => {
     const f = networkFaultSchema.parse({ at: { between: ['10s', '20s'] }, for: '5s', action: 'latency', link: { node: 'geth' }, latency: '200ms' });
-    assert.deepEqual(f, { at: { between: [10_000, 20_000] }, for: 5000, action: 'latency', link: { node: 'geth' }, latency: 200, jitter: 0, direction: 'both', toxicity: 1 });
+    assert.deepEqual(f, { at: { between: [10_000, 20_000] }, for: 5000, action: 'latency', link: { node: 'geth', of: 'peers' }, latency: 200, jitter: 0, direction: 'both', toxicity: 1 });
     assert.deepEqual(toxicFor(f, 'f0'), [
       { name: 'f0-upstream', type: 'latency', stream: 'upstream', toxicity: 1, attributes: { latency: 200, jitter: 0 } },
       { name: 'f0-downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 200, jitter: 0 } },

@@ -11,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { dockerStatus } from '../../harness/runtimes/docker.ts';
+import { dockerStatus } from '../../harness/runtimes/docker/index.ts';
 import { cli, repoRoot } from '../helpers.ts';
 
 const composeFile = path.join(repoRoot, 'docker-compose.yml');

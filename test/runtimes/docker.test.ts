@@ -24,7 +24,7 @@ import {
   startContainer,
   type ContainerSpec,
   type NodeContainer,
-} from '../../harness/runtimes/docker.ts';
+} from '../../harness/runtimes/docker/index.ts';
 import { repoRoot } from '../helpers.ts';
 
 const MiB = 1024 * 1024;
