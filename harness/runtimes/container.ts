@@ -114,14 +114,16 @@ class ContainerNode extends ManagedNode {
     launch: NodeLaunch,
   ) {
     super(launch, site.files, site.logPath);
+    this.resolveEndpoints();
   }
 
   peerAddress(port: string): string {
     return this.site.peer(port);
   }
 
-  protected async clientAddress(port: string): Promise<string> {
-    return `127.0.0.1:${await this.container!.mappedPort(this.site.port(port))}`;
+  /** Its host port on 127.0.0.1, chosen when placed and bound at every start (docker inspect shows the same). */
+  protected clientAddress(port: string): string {
+    return `127.0.0.1:${this.site.hostPorts[this.site.port(port)]}`;
   }
 
   pid(): number | undefined {

@@ -44,8 +44,8 @@ export abstract class ManagedNode implements RunningNode {
   abstract resume(): Promise<void>;
   abstract restart(): Promise<void>;
 
-  /** The address the harness reaches a port at, as it is now (after a start). */
-  protected abstract clientAddress(port: string): Promise<string> | string;
+  /** The address the harness reaches a port at: fixed for the node's life (free ports chosen when placed). */
+  protected abstract clientAddress(port: string): string;
 
   onExit(listener: (info: ExitInfo) => void): void {
     this.listeners.push(listener);
@@ -76,16 +76,17 @@ export abstract class ManagedNode implements RunningNode {
   }
 
   /** Resolve the endpoints for this start, then ask the flavor until it says ready, the node exits, or time runs out. */
+  /**
+   * The endpoints, from the addresses the runtime chose when it placed the node: known before the first
+   * start, so workloads can name a node a fault starts later (a late joiner). Called by the runtime once
+   * the node exists, and again at every start (the same object is updated in place).
+   */
+  protected resolveEndpoints(): void {
+    resolveEndpoints(this.launch.plan.endpoints, (port) => this.launch.clientRoute?.(port) ?? this.clientAddress(port), this.endpoints);
+  }
+
   protected async waitReady(): Promise<void> {
-    const ports = new Map<string, string>();
-    try {
-      for (const t of Object.values(this.launch.plan.endpoints)) if (!ports.has(t.port)) ports.set(t.port, this.launch.clientRoute?.(t.port) ?? (await this.clientAddress(t.port)));
-    } catch (error) {
-      await sleep(500); // a node that exited at once: say so, with its log, rather than what its absence broke
-      if (this.lastExit) throw new InfraError(`${this.name} exited during startup (${describeExit(this.lastExit)}); log: ${this.logPath}`, { detail: this.logTail() });
-      throw new InfraError(`${this.name}: ${(error as Error).message}`, { detail: this.logTail() });
-    }
-    resolveEndpoints(this.launch.plan.endpoints, (port) => ports.get(port)!, this.endpoints);
+    this.resolveEndpoints();
     const timeoutMs = this.launch.readyTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {

@@ -88,6 +88,7 @@ class ProcessNode extends ManagedNode {
   ) {
     super(launch, site.files, site.logPath);
     mkdirSync(site.dir, { recursive: true });
+    this.resolveEndpoints();
   }
 
   peerAddress(port: string): string {

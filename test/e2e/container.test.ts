@@ -374,7 +374,7 @@ describe('container runtime end to end (real Docker, geth and CometBFT)', functi
 
   it('geth-tx-flood passes under --runtime container from the CLI, with the process run\'s fields and pprof parity', async () => {
     const reports = newReports('geth');
-    const args = ['run', 'scenarios/geth-tx-flood.ts', '--duration', '30s', '--reports', reports, '--quiet'];
+    const args = ['run', 'scenarios/geth-tx-flood.ts', '--duration', '15s', '--reports', reports, '--quiet'];
     const runs: Partial<Record<'process' | 'container', RunResult>> = {};
     for (const runtime of ['process', 'container'] as const) {
       const t0 = Date.now();
@@ -401,7 +401,7 @@ describe('container runtime end to end (real Docker, geth and CometBFT)', functi
     const file = path.join(repoRoot, 'scenarios/comet-single-flood.ts');
     const runs: Partial<Record<'process' | 'container', RunResult>> = {};
     for (const runtime of ['process', 'container'] as const) {
-      runs[runtime] = await runScenario(file, { runtime, durationMs: 30_000, reportsDir });
+      runs[runtime] = await runScenario(file, { runtime, durationMs: 15_000, reportsDir });
     }
     const pair = runs as RuntimePair;
     assertContainerRun(pair, 'cometbft');

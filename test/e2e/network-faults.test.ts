@@ -51,7 +51,7 @@ describe('network and memory faults (real nodes)', function () {
   for (const runtime of ['process', 'container'] as const) {
     it(`${runtime} runtime: 200 ms of latency on one validator's peer links slows a 3-validator chain, and only while it lasts`, async function () {
       if (runtime === 'container' && !docker.ok) this.skip();
-      const r = await runScenario(scenario('comet-link-latency'), { reportsDir, runtime, durationMs: 45_000 });
+      const r = await runScenario(scenario('comet-link-latency'), { reportsDir, runtime, durationMs: 36_000 });
       assert.equal(r.exitCode, 0, r.error?.message);
       assert.ok(r.events.some((e) => e.kind === 'links' && /9 link proxies/.test(e.detail ?? '')), 'three pairs both ways and three RPC ports are proxied');
       const { start, end } = faultTimes(r);
