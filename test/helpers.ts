@@ -77,3 +77,13 @@ export async function interruptOnceNodeRuns(args: string[], reports: string, set
 export function counters(p: { sent: number; accepted: number; failed: number }): { sent: number; accepted: number; failed: number } {
   return { sent: p.sent, accepted: p.accepted, failed: p.failed };
 }
+
+/** Whether a process (or, with a negative pid, a process group) still exists: signal 0 checks without touching it. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

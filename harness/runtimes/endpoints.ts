@@ -13,8 +13,3 @@ export function resolveEndpoints(templates: Readonly<Record<string, EndpointTemp
   }
   return Object.assign(into ?? ({} as NodeEndpoints), urls);
 }
-
-/** The ports a plan's endpoints use, each once. */
-export function endpointPorts(templates: Readonly<Record<string, EndpointTemplate>>): string[] {
-  return [...new Set(Object.values(templates).map((t) => t.port))];
-}

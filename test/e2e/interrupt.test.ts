@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerStatus } from '../../harness/runtimes/docker/index.ts';
-import { repoRoot } from '../helpers.ts';
+import { processAlive, repoRoot } from '../helpers.ts';
 import { leakyNodeBinary } from '../support/leaky-node.ts';
 
 const mocha = path.join(repoRoot, 'node_modules', '.bin', 'mocha');
@@ -49,29 +49,11 @@ async function interruptSpec(runtime: 'process' | 'container', signal: NodeJS.Si
   const end = await exited;
   // mocha's parent may end before its child (the one running the spec) has finished tearing down: wait
   // for the whole group to be gone, as a terminal or a CI job would before calling the job done.
-  while (groupAlive(child.pid!) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
+  while (processAlive(-child.pid!) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
   clearTimeout(timer);
   const pid = /node-started: leaky .* pid (\d+)/.exec(stdout)?.[1];
   const runDir = spawnSync('ls', [reports], { encoding: 'utf8' }).stdout.trim().split('\n')[0];
   return { ...end, stdout, ...(pid ? { pid: Number(pid) } : {}), ...(runDir ? { runId: runDir } : {}), ms: Date.now() - t0 };
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function dockerList(kind: 'ps' | 'network', runId: string): string[] {
@@ -98,7 +80,7 @@ describe('library use interrupted (a mocha spec calling runScenario)', function 
       const r = await interruptSpec('process', signal, reports);
       console.log(`      ${signal}: mocha ended in ${r.ms} ms (code ${r.code}, signal ${r.signal})`);
       assert.ok(r.pid, `the spec printed the node's pid:\n${r.stdout}`);
-      assert.equal(alive(r.pid!), false, `node process ${r.pid} outlived the interrupted spec`);
+      assert.equal(processAlive(r.pid!), false, `node process ${r.pid} outlived the interrupted spec`);
       // Cut short: the signal ended the process before runScenario returned (mocha's own exit code on
       // SIGINT is its business: its parent may turn the child's death into 0).
       assert.doesNotMatch(r.stdout, /^result /m, 'the run did not go on to its end');

@@ -19,7 +19,7 @@ import {
   type Toxiproxy,
   type ToxiproxyProxy,
 } from '../../harness/faults/toxiproxy/index.ts';
-import { listeningAddresses } from '../helpers.ts';
+import { listeningAddresses, processAlive } from '../helpers.ts';
 
 const BLOB_BYTES = 1024 * 1024;
 
@@ -110,15 +110,6 @@ function assertOneLineInfraError(pattern: RegExp) {
     assert.match(err.message, pattern);
     return true;
   };
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('networkFaultSchema / toxicFor', () => {
@@ -408,10 +399,10 @@ describe('toxiproxy (real server)', function () {
     const before = process.listenerCount('exit');
     const second = await startToxiproxy({ logFile: path.join(dir, 'second.log'), binary });
     assert.equal(process.listenerCount('exit'), before + 1);
-    assert.ok(processExists(second.pid));
+    assert.ok(processAlive(second.pid));
     await second.stop();
     assert.equal(second.isRunning(), false);
-    assert.equal(processExists(second.pid), false, 'toxiproxy process gone');
+    assert.equal(processAlive(second.pid), false, 'toxiproxy process gone');
     assert.throws(() => process.kill(-second.pid, 0), 'no process left in its group');
     assert.equal(process.listenerCount('exit'), before);
     await second.stop(); // idempotent
@@ -424,14 +415,14 @@ describe('toxiproxy (real server)', function () {
     const deadline = Date.now() + 10_000;
     while (third.isRunning() && Date.now() < deadline) await sleep(50);
     assert.equal(third.isRunning(), false, 'aborting the signal stopped toxiproxy');
-    assert.equal(processExists(third.pid), false);
+    assert.equal(processAlive(third.pid), false);
     await third.stop();
     assert.equal(process.listenerCount('exit'), before);
 
     // The main server too.
     const pid = tp.pid;
     await tp.stop();
-    assert.equal(processExists(pid), false);
+    assert.equal(processAlive(pid), false);
     await assert.rejects(connect(echoProxy.listen), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
   });
 });
