@@ -14,7 +14,7 @@
  */
 import { SigningKey, Transaction, computeAddress, getAddress, id, keccak256, toUtf8Bytes } from 'ethers';
 import type { RunningNode } from '../runtimes/runtime.ts';
-import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
+import { JsonRpcError, JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
 import { PacedTotals, pacedLoop } from './paced-loop.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
@@ -255,10 +255,11 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         let pending = hashes;
         while (pending.length) {
           if (ctx.signal.aborted) throw new Error('geth-tx-flood: aborted while waiting for funding');
-          const receipts = await main.batchResults<{ status: string } | null>(
+          const answers = await main.batch<{ status: string } | null>(
             pending.map((h) => ({ method: 'eth_getTransactionReceipt', params: [h] })),
             ctx.signal,
           );
+          const receipts = answers.map((a, i) => receiptOrPending(a, pending[i]));
           const bad = receipts.find((r) => r && r.status !== '0x1');
           if (bad) throw new Error('geth-tx-flood: a funding transaction failed');
           pending = pending.filter((_, i) => !receipts[i]);
@@ -377,4 +378,18 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
       return windowStats('geth-tx-flood', { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
     },
   };
+}
+
+/**
+ * A receipt, or null while it is not available yet. geth answers "transaction indexing is in progress"
+ * while its tx indexer catches up after start (seen on a fresh --dev node in CI): that is "not yet", not a
+ * failure. Any other error is.
+ */
+function receiptOrPending(
+  answer: JsonRpcResponse<{ status: string } | null>,
+  hash: string,
+): { status: string } | null {
+  if (!answer.error) return answer.result ?? null;
+  if (/indexing is in progress/i.test(answer.error.message)) return null;
+  throw new JsonRpcError(answer.error, `eth_getTransactionReceipt ${hash}`);
 }
