@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { compareBuilds } from './compare/compare.ts';
-import { checkHistoryFile, recordRun } from './compare/history.ts';
+import { appendHistory, checkHistoryFile, historyEntry } from './compare/history.ts';
 import { writeCompareJUnit } from './compare/junit.ts';
 import { compareTable } from './compare/table.ts';
 import { ChainsoakError, InfraError, UsageError } from './errors.ts';
@@ -162,7 +162,7 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   for (const scenario of scenarios) {
     if (interrupt.signal.aborted) break;
     const view = opts.quiet ? undefined : new ConsoleView(`chainsoak ${scenario.name}`);
-    const measured = await runScenario(scenario, {
+    const summary = await runScenario(scenario, {
       ...(opts.node ? { node: opts.node } : {}),
       ...(opts.runtime ? { runtime: opts.runtime } : {}),
       ...(opts.nodes ? { nodesFile: opts.nodes } : {}),
@@ -172,8 +172,9 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
       reportsDir: opts.reports,
       signal: interrupt.signal,
       ...(view ? { view } : {}),
+      history: { file: historyFile, ...(opts.againstHistory !== undefined ? { against: opts.againstHistory } : {}) },
     });
-    const summary = await recordRun(measured, { file: historyFile, ...(opts.againstHistory !== undefined ? { against: opts.againstHistory } : {}) });
+    await appendHistory(historyFile, historyEntry(summary));
     summaries.push(summary);
     process.stdout.write(verdictTable(summary) + '\n');
     if (summary.error?.detail) process.stderr.write(indent(summary.error.detail) + '\n');

@@ -4,9 +4,9 @@ export { compareBuilds, type CompareOptions, type CompareResult } from './compar
 export type { RunOptions } from './run/context.ts';
 export { defineScenario, loadScenarioFile, validateScenario } from './scenario/load.ts';
 export type { Scenario, ScenarioInput, BudgetsInput } from './scenario/schema.ts';
-export type { RunSummary, NodeReport, Verdict } from './report/summary.ts';
-export type { BudgetResult } from './analysis/budgets.ts';
+export type * from './result/types.ts';
+export { BUDGETS } from './analysis/budget-table.ts';
 export { ChainsoakError, UsageError, InfraError } from './errors.ts';
 export { flavors } from './nodes/registry.ts';
 export type { NodeFlavor } from './nodes/flavor.ts';
-export type { Workload, WorkloadStats } from './workloads/workload.ts';
+export type { Workload } from './workloads/workload.ts';

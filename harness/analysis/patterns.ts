@@ -38,48 +38,8 @@ import { sampleTotal } from './profile.ts';
 import { HINTS, INFERRED_MAP_TITLE, TITLES, UNPARKED_GOROUTINES_TITLE } from './patterns/catalog.ts';
 import { classifyGoroutineStack, classifyHeapStack, type HeapClass } from './patterns/signatures.ts';
 import { goroutineStackDeltas, heapStackDeltas, type StackDelta } from './patterns/stacks.ts';
-
-export type PatternId = 'goroutine-parked' | 'map-never-pruned' | 'timers-contexts' | 'log-formatting' | 'decoder-buffers' | 'unclosed-iterators' | 'outside-heap' | 'unclassified';
-
-export interface SuspectFrame {
-  /** The function most likely at fault: the nearest caller outside the runtime and standard library. */
-  function: string;
-  /** Growth attributed to it: bytes (heap patterns) or goroutines. */
-  growth: number;
-  /** A representative stack, leaf first. */
-  stack: string[];
-  /** Goroutine patterns: what the representative stack waits for ('channel receive', 'select', ...). */
-  blockedIn?: string;
-  /** Bytes patterns: one standard deviation of `growth` from heap sampling. */
-  noise?: number;
-}
-
-export interface PatternFinding {
-  pattern: PatternId;
-  /** Short title: "goroutines parked on one stack". */
-  title: string;
-  unit: 'bytes' | 'goroutines';
-  /** Total growth matching the signature. */
-  growth: number;
-  /** Suspects, most growth first: the leaking function is the first row. */
-  suspects: SuspectFrame[];
-  /** The usual fix, one line. */
-  hint: string;
-  /**
-   * 'high': the signature's frames are in the growing stacks (or, for outside-heap, RSS says so).
-   * 'low': inferred — map-never-pruned from allocations made directly by the node's code (Go's heap
-   * profiles hide runtime.mapassign), and every 'unclassified' finding.
-   */
-  confidence?: 'high' | 'low';
-  /** Bytes findings: one standard deviation of `growth` from heap sampling (PATTERN_THRESHOLDS.noiseZ). */
-  noise?: number;
-  /**
-   * goroutine-parked: heap growth that goes with the goroutines, netted: their g structs (runtime.newproc1,
-   * no user frame) and allocations without a signature whose suspect is one of this finding's suspects
-   * (the closure of a `go` statement). Not counted in any bytes finding.
-   */
-  heapBytes?: number;
-}
+import type { PatternId, SuspectFrame, PatternFinding } from '../result/types.ts';
+export type { PatternId, SuspectFrame, PatternFinding } from '../result/types.ts';
 
 /** Thresholds below which growth is noise. One place, used for every finding. */
 export interface PatternThresholds {

@@ -6,6 +6,7 @@
  * repeated runs give the false alarms (which must be zero).
  */
 import type { BudgetResult } from '../analysis/budgets.ts';
+import { nodeBudgetNames } from '../analysis/budget-table.ts';
 import type { LeakPattern } from '../nodes/leaky-node.ts';
 import { formatBytes } from '../scenario/units.ts';
 import type { BudgetsInput, ScenarioInput } from '../scenario/schema.ts';
@@ -36,7 +37,7 @@ export const SENSITIVITY_BUDGETS: BudgetsInput = {
   heapGrowthPer1kOps: '64KB',
   goroutineGrowthPer1kOps: 1,
 };
-const BUDGET_NAMES = ['heap in-use growth', 'rss growth', 'goroutine growth', 'heap trend', 'goroutine trend', 'heap growth per 1k ops', 'goroutine growth per 1k ops'];
+const BUDGET_NAMES = nodeBudgetNames(SENSITIVITY_BUDGETS);
 
 function scenario(run: number): ScenarioInput {
   const nodes: NonNullable<ScenarioInput['nodes']> = [];

@@ -45,7 +45,7 @@ export interface Figure {
  * Trend verdicts as numbers: a leak is much worse than a plateau, so it sits further up, and the noise
  * floor of 1 (noise.ts) lets flat ↔ bounded pass as noise but not bounded → leak.
  */
-export const TREND_SCORE: Readonly<Record<Exclude<TrendFit['verdict'], 'insufficient'>, number>> = { flat: 0, bounded: 1, leak: 3 };
+export const TREND_SCORE: Readonly<Record<Exclude<TrendFit['verdict'], 'insufficient'>, number>> = { flat: 0, bounded: 1, rising: 2, leak: 3 };
 
 export function runFigures(summary: RunSummary): Figure[] {
   return [...summary.nodes.filter((n) => !n.disrupted).flatMap(nodeFigures), ...runWideFigures(summary)];

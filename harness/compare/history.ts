@@ -2,14 +2,14 @@
  * Nightly history: every run appends one JSON line per scenario (its figures, node versions, verdict)
  * to a history file, and `--against-history N` judges a run against the last N runs of the same
  * scenario with the same noise machinery as compare. A figure beyond the history's band is a failing
- * budget result `history: <figure>`, so it reaches the exit code and JUnit like any budget.
+ * budget result `history: <figure>`, so it reaches the exit code and JUnit like any budget: runScenario
+ * judges it with the budgets (RunOptions.history), before the report is written, once.
  */
 import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BudgetResult } from '../analysis/budgets.ts';
 import { UsageError } from '../errors.ts';
 import type { RunSummary } from '../report/summary.ts';
-import { writeRunReport } from '../report/write.ts';
 import { runFigures, runRecord, type Figure, type FigureUnit } from './figures.ts';
 import { compareRuns, describe, type FigureComparison } from './noise.ts';
 
@@ -123,26 +123,4 @@ function budgetUnit(unit: FigureUnit): BudgetResult['unit'] {
   if (unit.startsWith('bytes')) return 'bytes';
   if (unit.startsWith('goroutines')) return 'goroutines';
   return unit === 'ms' ? 'ms' : 'ratio';
-}
-
-/** The summary with the history results added; a failing one turns a pass into a fail (exit 1). */
-export function withHistoryResults(summary: RunSummary, results: BudgetResult[]): RunSummary {
-  const budgets = [...summary.budgets, ...results];
-  if (summary.verdict !== 'pass') return { ...summary, budgets };
-  const pass = budgets.every((b) => b.pass);
-  return { ...summary, budgets, verdict: pass ? 'pass' : 'fail', exitCode: pass ? 0 : 1 };
-}
-
-/**
- * What `chainsoak run` does after each scenario: judge it against the history when asked (rewriting
- * its summary.json and junit.xml with the added results), then append it. Returns the final summary.
- */
-export async function recordRun(summary: RunSummary, options: { file: string; against?: number }): Promise<RunSummary> {
-  let final = summary;
-  if (options.against !== undefined && summary.verdict !== 'error') {
-    final = withHistoryResults(summary, judgeAgainstHistory(summary, await readHistory(options.file), options.against, options.file));
-    await writeRunReport(final); // the HTML report shows the history results too
-  }
-  await appendHistory(options.file, historyEntry(final));
-  return final;
 }

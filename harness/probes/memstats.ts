@@ -5,20 +5,8 @@
  */
 import type { NodeEndpoints } from '../nodes/flavor.ts';
 import { fetchBytes, fetchFirstLine } from './http.ts';
-
-/** The subset of runtime.MemStats chainsoak tracks (names as in Go). */
-export interface MemStats {
-  HeapInuse: number;
-  HeapAlloc: number;
-  Sys: number;
-  NumGC: number;
-  TotalAlloc: number;
-  HeapObjects: number;
-  /** Total GC stop-the-world pause since start, where the source reports it (not heap?debug=1). */
-  PauseTotalNs?: number;
-  /** Fraction of CPU the GC used since start, where the source reports it. */
-  GCCPUFraction?: number;
-}
+import type { MemStats } from '../result/types.ts';
+export type { MemStats } from '../result/types.ts';
 
 const MEMSTATS_KEYS = ['HeapInuse', 'HeapAlloc', 'Sys', 'NumGC', 'TotalAlloc', 'HeapObjects'] as const;
 

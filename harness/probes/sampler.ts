@@ -7,32 +7,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import type { NodeFlavor } from '../nodes/flavor.ts';
 import type { ContainerMemory, RunningNode } from '../runtimes/runtime.ts';
 import { readGoroutineCount, readMemStatsFromPprof } from './memstats.ts';
+import type { Sample, SampleTrigger } from '../result/types.ts';
+export type { Sample, SampleTrigger } from '../result/types.ts';
 
-export interface Sample {
-  node: string;
-  /** ms since the run started */
-  t: number;
-  phase: string;
-  heapInuse: number;
-  heapAlloc: number;
-  sys: number;
-  numGC: number;
-  /** Cumulative bytes allocated (GC churn: the difference between two samples). */
-  totalAlloc: number;
-  /** Cumulative GC pause, ns, where the source reports it. */
-  pauseTotalNs?: number;
-  gcCpuFraction?: number;
-  goroutines: number;
-  rss: number | null;
-  /** A container's memory as its cgroup counts it (usage, anonymous, page cache, limit), on the container runtime. */
-  container?: ContainerMemory;
-  /** Flavor-specific chain figures (height, mempool size, peers), when the flavor samples them. */
-  chain?: Record<string, number>;
-  /** What fired the sample: the fixed interval, a block commit, the block before a snapshot, a new peer peak. */
-  trigger: SampleTrigger;
-}
-
-export type SampleTrigger = 'interval' | 'block' | 'pre-snapshot' | 'peer-peak';
 /** Moments a scenario can ask samples at, besides the fixed interval. */
 export const eventTriggers = ['block', 'pre-snapshot', 'peer-peak'] as const;
 export type EventTrigger = (typeof eventTriggers)[number];

@@ -1,6 +1,7 @@
 /** JUnit XML: one test suite per scenario, one test case per budget per node, an error case on exit 3. */
 import { createRequire } from 'node:module';
 import type { Builder } from 'junit-report-builder';
+import { budgetSpecOf } from '../analysis/budget-table.ts';
 import type { RunSummary } from './summary.ts';
 
 // Its types declare an ES default export, but the CommonJS module.exports is the builder itself.
@@ -12,7 +13,9 @@ export async function writeJUnit(file: string, summaries: RunSummary[]): Promise
     const suite = builder.testSuite().name(`chainsoak.${summary.scenario}`).time(summary.durationMs / 1000);
     for (const budget of summary.budgets) {
       const testCase = suite.testCase().className(`chainsoak.${summary.scenario}.${budget.node === '*' ? 'run' : budget.node}`).name(budget.name);
-      testCase.standardOutput(budget.message);
+      const spec = budgetSpecOf(budget.name);
+      const about = spec ? `\nreads: ${spec.reads}\njudges: ${spec.judges}` : '';
+      testCase.standardOutput(`${budget.message}${budget.warning ? `\nWARNING: ${budget.warning}` : ''}${about}`);
       if (budget.skipped) testCase.skipped();
       else if (!budget.pass) testCase.failure(budget.message, 'budget');
     }

@@ -5,10 +5,20 @@ import type { RunSummary } from './summary.ts';
 export function verdictTable(summary: RunSummary): string {
   const table = new Table({ head: ['node', 'budget', 'observed / limit', 'result'], style: { head: [], border: [] } });
   for (const b of summary.budgets) {
-    table.push([b.node, b.name, b.message, b.skipped ? 'skipped' : b.pass ? 'pass' : 'FAIL']);
+    table.push([b.node, b.name, b.message, b.skipped ? 'skipped' : b.pass ? (b.warning ? 'pass (warning)' : 'pass') : 'FAIL']);
   }
+  const warnings = summary.budgets.filter((b) => b.warning);
   const lines = [`${summary.scenario}: ${summary.verdict.toUpperCase()} (exit ${summary.exitCode})`];
   if (summary.budgets.length) lines.push(table.toString());
+  for (const b of warnings) lines.push(`warning: ${b.node} ${b.name}: ${b.warning}`);
+  for (const node of summary.nodes) {
+    const heap = node.trend?.heapAlloc;
+    if (heap?.projection && (heap.verdict === 'leak' || heap.verdict === 'rising')) lines.push(`${node.name} heap floor: ${heap.projection.message}`);
+    const evidence = heap?.verdict === 'leak' ? heap.attribution : undefined;
+    for (const site of evidence?.sites.slice(0, 5) ?? []) {
+      lines.push(`  ${(site.growth / 1048576).toFixed(2).padStart(9)} MB  ${site.function}  (cycles ${evidence!.fromCycle}→${evidence!.toCycle})`);
+    }
+  }
   for (const node of summary.nodes) {
     const top = node.heap.topGrowth.slice(0, 5).filter((g) => g.inuseBytes > 0);
     if (top.length) {

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { diffGoroutines, diffHeap, readProfile } from '../analysis/index.ts';
 import type { NodeMeasurement } from '../analysis/budgets.ts';
 import { classifyGrowth } from '../analysis/patterns.ts';
-import { fitTrend, type TrendPoint } from '../analysis/trend.ts';
+import { attributeGrowth } from '../analysis/attribution.ts';
+import { fitTrend, judgeHeapTrend, projectToLimit, tailLength, type TrendPoint, type TrendProjection } from '../analysis/trend.ts';
+import type { Attribution } from '../result/types.ts';
 import { outsideHeap, phaseFigures } from '../analysis/where.ts';
 import type { Sample } from '../probes/sampler.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
@@ -28,7 +30,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
   const beforeHeap = readProfile(before.heapProfile);
   const afterHeap = readProfile(after.heapProfile);
   const heap = diffHeap(beforeHeap, afterHeap, { top: TOP });
-  const trend = series.trendPoints.length > 0 ? fitTrends(series.trendPoints) : undefined;
+  const trend = series.trendPoints.length > 0 ? fitTrends(series.trendPoints, trendContext(run, member.node.name, series)) : undefined;
   const goroutineIgnore = run.scenario.goroutineIgnore.map((re) => new RegExp(re));
   const beforeGoroutines = readProfile(before.goroutineProfile);
   const afterGoroutines = readProfile(after.goroutineProfile);
@@ -91,15 +93,43 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
   return { report, measurement };
 }
 
-function fitTrends(points: TrendPoint[]): NonNullable<NodeReport['trend']> {
+interface TrendContext {
+  dir: string;
+  limit: TrendProjection['limit'];
+  /** The node's memory at the end of the run: its peak RSS (a container's anonymous memory), else Go's Sys. */
+  footprint: number | undefined;
+}
+
+function trendContext(run: RunContext, node: string, series: NodeSeries): TrendContext {
+  const oomLimit = run.scenario.budgets.oomAfter?.limit;
+  const memLimit = run.scenario.nodes.find((n) => (n.name ?? n.node) === node)?.memLimit;
+  const limit = oomLimit !== undefined ? { bytes: oomLimit, source: 'oomAfter.limit' as const } : memLimit !== undefined ? { bytes: memLimit, source: 'memLimit' as const } : undefined;
+  const rss = series.samples.flatMap((s) => (s.rss !== null ? [s.rss] : []));
+  const sys = series.samples.map((s) => s.sys);
+  const footprint = rss.length ? Math.max(...rss) : sys.length ? Math.max(...sys) : undefined;
+  return { dir: run.dir, limit, footprint };
+}
+
+function fitTrends(points: TrendPoint[], ctx: TrendContext): NonNullable<NodeReport['trend']> {
   const bytes = (v: number) => formatBytes(v).replace(/^[+-]/, '');
   const count = (v: number) => (Math.round(v * 10) / 10).toString();
   const rss = points.every((p) => p.rss !== null) ? fitTrend(points, 'rss', bytes) : undefined;
+  const floor = fitTrend(points, 'heapAlloc', bytes)!;
+  const runMinutes = (points[points.length - 1]!.t - points[0]!.t) / 60_000;
+  const heapAlloc = projectToLimit(judgeHeapTrend(floor, floor.verdict === 'leak' ? attributeTail(points, ctx.dir) : undefined, runMinutes), ctx.limit, ctx.footprint);
   return {
     points,
-    heapAlloc: fitTrend(points, 'heapAlloc', bytes)!,
+    heapAlloc,
     goroutines: fitTrend(points, 'goroutines', count)!,
     ...(rss ? { rss } : {}),
     sys: fitTrend(points, 'sys', bytes)!,
   };
+}
+
+/** The tail's heap profiles (the points fitTrend's tail slope is fitted on), attributed. */
+function attributeTail(points: TrendPoint[], dir: string): Attribution | undefined {
+  const tail = points.slice(-tailLength(points.length)).filter((p) => p.profile);
+  if (tail.length < 3) return undefined;
+  const attribution = attributeGrowth(tail.map((p) => ({ cycle: p.cycle, profile: readProfile(path.join(dir, p.profile!)) })));
+  return { ...attribution, fromProfile: tail[0]!.profile!, toProfile: tail[tail.length - 1]!.profile! };
 }

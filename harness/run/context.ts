@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimeKind } from '../runtimes/runtime.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { LiveView } from '../report/console.ts';
+import type { RunEvent } from '../result/types.ts';
+export type { RunEvent } from '../result/types.ts';
 
 export interface RunOptions {
   /** Replace the node of every scenario node of that flavor: 'geth@v1.16.7', 'geth@/path/to/geth'. */
@@ -27,13 +29,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Live console view; default: none (library use). */
   view?: LiveView;
-}
-
-export interface RunEvent {
-  /** ms since the run started */
-  t: number;
-  kind: string;
-  detail?: string;
+  /** Also judge the run against the last `against` runs of its scenario in this history file. */
+  history?: { file: string; against?: number };
 }
 
 export class RunContext {

@@ -3,14 +3,15 @@
  * cool-down → snapshot → test → report → cleanup. Cleanup runs whatever happens before it.
  */
 import path from 'node:path';
-import { checkBudgets, type OomKill } from '../analysis/budgets.ts';
+import { checkBudgets, verdictOf, type BudgetResult, type OomKill } from '../analysis/budgets.ts';
+import { judgeAgainstHistory, readHistory } from '../compare/history.ts';
 import { formatBytes } from '../scenario/units.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
-import type { NodeReport, RunSummary, Verdict } from '../report/summary.ts';
+import type { NodeReport, RunSummary } from '../report/summary.ts';
 import { writeRunReport } from '../report/write.ts';
 import { loadScenarioFile, validateScenario } from '../scenario/load.ts';
 import type { Scenario, ScenarioInput } from '../scenario/schema.ts';
@@ -96,8 +97,10 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     const unmeasured = network.members.map((m) => m.node.name).filter((name) => !nodes.some((n) => n.name === name));
     const oom = { limited: plan.nodes.filter((n) => n.limits?.memBytes !== undefined).map((n) => n.name), kills: oomKills };
     const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured], oom);
-    const verdict: Verdict = budgets.every((b) => b.pass) ? 'pass' : 'fail';
-    summary = makeSummary(run, { verdict, exitCode: verdict === 'pass' ? 0 : 1, error: null, nodes, budgets, phases, throughput: throughput.points });
+    const measured = makeSummary(run, { verdict: 'pass', exitCode: 0, error: null, nodes, budgets, phases, throughput: throughput.points });
+    // Judged once, on every result (the history's too), before the report is written.
+    const results = [...budgets, ...(await historyResults(measured, options.history))];
+    summary = { ...measured, budgets: results, ...verdictOf(results) };
   } catch (caught) {
     const error = run.signal.aborted && run.signal.reason instanceof Error ? run.signal.reason : caught;
     summary = makeSummary(run, { ...describeFailure(error), nodes, budgets: [], phases, throughput: throughput.points });
@@ -111,6 +114,12 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   summary.durationMs = run.elapsedMs();
   await writeRunReport(summary, sampler.samples);
   return summary;
+}
+
+/** With `--against-history N`: the run's figures against the last N runs of its scenario. */
+async function historyResults(summary: RunSummary, history: RunOptions['history']): Promise<BudgetResult[]> {
+  if (history?.against === undefined) return [];
+  return judgeAgainstHistory(summary, await readHistory(history.file), history.against, history.file);
 }
 
 /** "OOM-killed after 3m12s at 498 MB (limit 512 MB)": what the report and the budget say. */

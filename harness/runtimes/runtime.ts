@@ -6,8 +6,10 @@
  * ever see RunningNode. A new runtime is one file plus its line in registry.ts.
  */
 import type { LaunchPlan, NodeDetails, NodeEndpoints } from '../nodes/flavor.ts';
+import type { ContainerMemory, RuntimeKind } from '../result/types.ts';
+export type { ContainerMemory, RuntimeKind } from '../result/types.ts';
 
-export type RuntimeKind = 'process' | 'container' | 'external';
+
 
 /** The files of one node: paths are relative to the node's directory (`home/config/config.toml`). */
 export interface NodeFiles {
@@ -94,14 +96,6 @@ export interface ExitInfo {
   /** Its memory limit and the last memory use seen before the exit, where the runtime has them (containers). */
   memLimitBytes?: number;
   lastMemoryBytes?: number;
-}
-
-/** Memory of the node's container as its cgroup counts it (container runtime only). */
-export interface ContainerMemory {
-  usageBytes: number;
-  rssBytes?: number;
-  cacheBytes?: number;
-  limitBytes?: number;
 }
 
 export interface RunningNode {

@@ -3,6 +3,7 @@
  * Strict everywhere: an unknown key is an error, so a typo never silently turns a budget off.
  */
 import { z } from 'zod';
+import { BUDGETS, budgetsSchema } from '../analysis/budget-table.ts';
 import { MIN_TREND_POINTS } from '../analysis/trend.ts';
 import { anyFaultSchema } from '../faults/timeline.ts';
 import { externalEndpointsSchema } from '../runtimes/external.ts';
@@ -57,33 +58,8 @@ const phase = z.strictObject({
   cycles: z.number().int().min(1).max(500).default(1),
 });
 
-const growth = z.strictObject({
-  /** Absolute growth allowed, after minus before. */
-  bytes: size.optional(),
-  /** Growth allowed relative to before, in percent. */
-  percent: z.number().min(0).optional(),
-});
-
-const budgets = z.strictObject({
-  /** Post-GC heap in use (inuse_space of the forced-GC heap profile), per node. */
-  heapInuseGrowth: growth.optional(),
-  /** Goroutines after minus before, per node. */
-  goroutineGrowth: z.number().int().min(0).optional(),
-  /** Resident set size of the node process, per node. */
-  rssGrowth: growth.optional(),
-  /** Failed / sent over all workloads, 0..1. */
-  errorRate: z.number().min(0).max(1).optional(),
-  /** Worst p95 submission latency among workloads, in milliseconds. */
-  p95LatencyMs: z.number().positive().optional(),
-  /** Fail when the trend verdict of a node's post-GC heap or goroutines is 'leak' (needs cycles). */
-  noLeakTrend: z.boolean().optional(),
-  /** Steady-state post-GC heap growth per 1,000 workload operations, judged on the trend (needs cycles). */
-  heapGrowthPer1kOps: size.optional(),
-  /** Steady-state goroutine growth per 1,000 workload operations, judged on the trend (needs cycles). */
-  goroutineGrowthPer1kOps: z.number().min(0).optional(),
-  /** Fail when a node is OOM-killed (over its `memLimit`). On by default when a node has a memLimit; false only reports it. */
-  noOomKill: z.boolean().optional(),
-});
+/** Budgets: one row each in analysis/budget-table.ts (what it reads, how it judges). */
+const budgets = budgetsSchema();
 
 export const scenarioSchema = z.strictObject({
   name: name.optional(),
@@ -115,10 +91,15 @@ export const scenarioSchema = z.strictObject({
 }).superRefine((s, ctx) => {
   // Trend budgets need a trend: the 'before' snapshot plus at least 4 forced-GC cycle samples.
   const cycles = s.phases.reduce((n, p) => n + (p.cycles > 1 ? p.cycles : 0), 0);
-  for (const key of ['noLeakTrend', 'heapGrowthPer1kOps', 'goroutineGrowthPer1kOps'] as const) {
-    if (s.budgets[key] !== undefined && cycles < MIN_TREND_POINTS - 1) {
+  for (const key of BUDGETS.filter((b) => b.needsTrend).map((b) => b.key!)) {
+    if (s.budgets[key] !== undefined && s.budgets[key] !== false && cycles < MIN_TREND_POINTS - 1) {
       ctx.addIssue({ code: 'custom', path: ['budgets', key], message: `needs a trend: give the phases at least ${MIN_TREND_POINTS - 1} cycles in all (phases[].cycles)` });
     }
+  }
+  // A date to OOM needs a limit: the scenario's, or each node's own.
+  const unlimited = s.nodes.filter((n) => n.memLimit === undefined).map((n) => n.name ?? n.node);
+  if (s.budgets.oomAfter && s.budgets.oomAfter.limit === undefined && unlimited.length) {
+    ctx.addIssue({ code: 'custom', path: ['budgets', 'oomAfter', 'limit'], message: `needs a memory limit: set oomAfter.limit, or memLimit on every node (${unlimited.join(', ')} has none)` });
   }
 });
 

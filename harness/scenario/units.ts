@@ -9,7 +9,7 @@ export type Size = number | string;
 
 export function parseDuration(value: Duration): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (!/^\s*\d+(\.\d+)?\s*(ms|s|m|h)\s*$/i.test(value)) return undefined;
+  if (!/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/i.test(value)) return undefined;
   const parsed = ms(value.replace(/\s+/g, '') as ms.StringValue);
   return typeof parsed === 'number' && Number.isFinite(parsed) ? parsed : undefined;
 }

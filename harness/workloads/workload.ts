@@ -5,6 +5,8 @@
  */
 import type { RunningNode } from '../runtimes/runtime.ts';
 import type { LatencyHistogram } from './stats.ts';
+import type { WorkloadStats } from '../result/types.ts';
+export type { LatencySummary, WorkloadStats } from '../result/types.ts';
 
 export interface WorkloadContext {
   /** Nodes of the run the workload may target (already ready). */
@@ -19,28 +21,6 @@ export interface WorkloadContext {
   disrupted?(node: string): void;
   /** Human-readable progress line for the node log / console. */
   log(message: string): void;
-}
-
-export interface LatencySummary {
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
-
-/** Counters every workload reports; workload-specific ones go in `extra`. */
-export interface WorkloadStats {
-  kind: string;
-  sent: number;
-  accepted: number;
-  failed: number;
-  /** accepted per second over the measured window. */
-  achievedRate: number;
-  durationMs: number;
-  latency: LatencySummary | null;
-  /** Sample of distinct error messages, for the report. */
-  errors: string[];
-  extra?: Record<string, number | string>;
 }
 
 /** Live figures for the console view and the run's throughput series. */

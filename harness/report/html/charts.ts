@@ -6,7 +6,7 @@
  */
 import type { NodeReport, RunSummary, ThroughputPoint } from '../summary.ts';
 import type { Sample } from '../../probes/sampler.ts';
-import type { TrendFit } from '../../analysis/trend.ts';
+import { fitLine, MIN_TREND_POINTS, tailLength, type TrendFit, type TrendPoint } from '../../analysis/trend.ts';
 import { esc, slugify } from './escape.ts';
 import { bytes, count } from './format.ts';
 
@@ -28,8 +28,10 @@ export interface ChartSpec {
   title: string;
   /** Trend verdict line under the title, when the node has trend data. */
   subtitle?: string;
-  /** A trend fit of this chart says leak: the subtitle is shown as a warning. */
+  /** A trend fit of this chart says leak: the subtitle is shown in red. */
   leak?: boolean;
+  /** It says rising, unattributed: the subtitle is shown in amber. */
+  rising?: boolean;
   node?: string;
   unit: ChartUnit;
   series: SeriesSpec[];
@@ -66,6 +68,7 @@ const COLORS = {
   sys: '#8a6d00',
   cgroup: '#008b8b',
   cache: '#9aa5b1',
+  projection: '#b8004a',
   accepted: '#0b7a3e',
   failed: '#c0162c',
   p95: '#6a3d9a',
@@ -119,7 +122,7 @@ function nodeCharts(name: string, own: Sample[], report: NodeReport | undefined,
   const heap: ChartSpec = {
     id: `chart-${slug}-heap`,
     title: `${name}: Go heap`,
-    ...(trend ? { subtitle: trendLine('post-GC heap floor', trend.heapAlloc, 'bytes'), leak: trend.heapAlloc.verdict === 'leak' } : {}),
+    ...(trend ? { subtitle: trendLine('post-GC heap floor', trend.heapAlloc, 'bytes'), leak: trend.heapAlloc.verdict === 'leak', rising: trend.heapAlloc.verdict === 'rising' } : {}),
     node: name,
     unit: 'bytes',
     series: [
@@ -127,6 +130,7 @@ function nodeCharts(name: string, own: Sample[], report: NodeReport | undefined,
       series('HeapAlloc', COLORS.heapAlloc, (s) => s.heapAlloc),
       floorSeries,
       ...(heapPoints.x.length ? [{ label: trend ? 'post-GC heap (snapshots and cycle ends)' : 'post-GC heap (snapshots)', color: COLORS.forced, points: true, ...heapPoints }] : []),
+      ...(trend ? projectionSeries(trend.points, trend.heapAlloc) : []),
     ],
   };
   const goroutines: ChartSpec = {
@@ -168,6 +172,22 @@ function nodeCharts(name: string, own: Sample[], report: NodeReport | undefined,
     ],
   };
   return [heap, goroutines, memory];
+}
+
+/**
+ * The floor's steady-state line: the least-squares fit of the tail points against time (the one the
+ * projection comes from), drawn over the tail and on for a quarter of the run, labelled with the
+ * projection per day (and to the limit, where there is one).
+ */
+function projectionSeries(points: readonly TrendPoint[], fit: TrendFit): SeriesSpec[] {
+  if (!fit.projection || points.length < MIN_TREND_POINTS) return [];
+  const tail = points.slice(-tailLength(points.length));
+  const line = fitLine(tail.map((p) => p.t), tail.map((p) => p.heapAlloc));
+  const start = tail[0]!.t;
+  const end = points[points.length - 1]!.t;
+  const ahead = end + (end - points[0]!.t) / 4;
+  const at = (t: number) => line.intercept + line.slope * t;
+  return [{ label: `steady-state line: ${fit.projection.message}`, color: COLORS.projection, dash: [2, 3], x: [start / 1000, end / 1000, ahead / 1000], y: [at(start), at(end), at(ahead)] }];
 }
 
 function trendLine(what: string, fit: TrendFit, unit: 'bytes' | 'count'): string {
@@ -339,7 +359,7 @@ export function chartsSection(data: ChartData, summary: RunSummary, samples: Sam
       }
     }
     parts.push(
-      `<figure class="chart" data-chart="${esc(chart.id)}"><figcaption>${esc(chart.title)}${chart.subtitle ? `<br><span class="trend${chart.leak ? ' leak' : ''}">${esc(chart.subtitle)}</span>` : ''}</figcaption><div class="plot" id="${esc(chart.id)}"></div></figure>`,
+      `<figure class="chart" data-chart="${esc(chart.id)}"><figcaption>${esc(chart.title)}${chart.subtitle ? `<br><span class="trend${chart.leak ? ' leak' : chart.rising ? ' rising' : ''}">${esc(chart.subtitle)}</span>` : ''}</figcaption><div class="plot" id="${esc(chart.id)}"></div></figure>`,
     );
   }
   if ((summary.throughput?.length ?? 0) < 2) parts.push('<p class="empty">No throughput series in this summary (no workload ran, or the run ended before one).</p>');

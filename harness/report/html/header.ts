@@ -2,6 +2,7 @@
 import type { RunSummary } from '../summary.ts';
 import { esc, slugify } from './escape.ts';
 import { bytes, count, duration, percent } from './format.ts';
+import { budgetSpecOf } from '../../analysis/budget-table.ts';
 
 export function headerSection(summary: RunSummary): string {
   const versions = [...new Set(summary.nodes.map((n) => `${n.flavor} ${n.version}`))].join(', ') || '–';
@@ -29,8 +30,11 @@ export function headerSection(summary: RunSummary): string {
 function budgetsTable(summary: RunSummary): string {
   if (summary.budgets.length === 0) return '<section id="budgets"><h2>Budgets</h2><p class="empty">No budget was checked.</p></section>';
   const rows = summary.budgets.map((b) => {
-    const result = b.skipped ? 'skipped' : b.pass ? 'pass' : 'fail';
-    return `<tr class="${result}"><td>${esc(b.node === '*' ? 'run' : b.node)}</td><td>${esc(b.name)}</td><td><span class="result ${result}">${result}</span></td><td>${esc(b.message)}</td></tr>`;
+    const result = b.skipped ? 'skipped' : b.pass ? (b.warning ? 'warning' : 'pass') : 'fail';
+    const spec = budgetSpecOf(b.name);
+    const about = spec ? ` title="reads ${esc(spec.reads)}; ${esc(spec.judges)}"` : '';
+    const warning = b.warning ? `<div class="warning">⚠ ${esc(b.warning)}</div>` : '';
+    return `<tr class="${result}"><td>${esc(b.node === '*' ? 'run' : b.node)}</td><td${about}>${esc(b.name)}</td><td><span class="result ${result}">${result}</span></td><td>${esc(b.message)}${warning}</td></tr>`;
   });
   return `<section id="budgets"><h2>Budgets</h2><table class="data"><thead><tr><th>node</th><th>budget</th><th>result</th><th>observed / limit</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }

@@ -1,0 +1,112 @@
+/**
+ * Attribution: can the heap profiles show what made the post-GC floor rise? A leak call needs sites a
+ * reviewer can open. The floor (HeapAlloc after a forced GC) is exact but says nothing about where;
+ * the forced-GC heap profile taken at each cycle says where, at the resolution of its sampling.
+ *
+ * Each allocation stack is given to a site: the nearest frame of the node's own code or a library
+ * (the standard library and runtime are never a site). A site grows when its inuse_space over the tail
+ * cycles rises by least squares with the slope's 99% interval above zero — a leak's sampled objects stay
+ * sampled, so its series climbs cycle after cycle, while a churning structure's re-sampled level
+ * wanders — and by at least MIN_SAMPLES samples' worth of bytes (one sample appearing half-way through
+ * is a step, not a trend). Growth inside structures bounded by construction (a DB memtable flushed at
+ * its write-buffer size, block caches, LRUs) is listed apart: it fills and empties, it does not leak.
+ */
+import { sampleStack, sampleTypeIndex, type Profile } from './profile.ts';
+import { isStdlib, libraryRole } from './patterns/frames.ts';
+import { fitLine } from './trend.ts';
+import type { Attribution, GrowthSite } from '../result/types.ts';
+
+export type { Attribution, GrowthSite } from '../result/types.ts';
+
+/** A site's growth has to amount to this many heap profile samples (rate bytes each) to count. */
+export const MIN_SAMPLES = 4;
+/** Two-sided quantile of the site slope test: stricter than 95% because a profile has hundreds of sites. */
+const SITE_QUANTILE = 0.995;
+
+/**
+ * Frames of structures bounded by construction, by package path prefix or function prefix. Growth whose
+ * stack passes through one is a buffer filling to its bound (a memtable before its flush, a cache to its
+ * size), so it is never taken as a leak's evidence.
+ */
+const BOUNDED: ReadonlyArray<readonly [prefix: string, what: string]> = [
+  ['github.com/syndtr/goleveldb/leveldb/memdb.', 'goleveldb memtable (flushed at its write buffer size)'],
+  ['github.com/syndtr/goleveldb/leveldb/cache.', 'goleveldb block cache'],
+  ['github.com/syndtr/goleveldb/leveldb/util.(*BufferPool)', 'goleveldb buffer pool'],
+  ['github.com/cockroachdb/pebble/internal/arenaskl.', 'pebble memtable arena'],
+  ['github.com/cockroachdb/pebble.newMemTable', 'pebble memtable'],
+  ['github.com/cockroachdb/pebble/internal/cache.', 'pebble block cache'],
+  ['github.com/cockroachdb/pebble/v2/internal/arenaskl.', 'pebble memtable arena'],
+  ['github.com/cockroachdb/pebble/v2/internal/cache.', 'pebble block cache'],
+];
+
+export interface TailProfile {
+  cycle: number;
+  profile: Profile;
+}
+
+/** Attribute the growth across `tail` (profiles in cycle order; at least 3). */
+export function attributeGrowth(tail: readonly TailProfile[]): Attribution {
+  if (tail.length < 3) throw new Error(`attribution needs at least 3 profiles, got ${tail.length}`);
+  const rate = tail[tail.length - 1]!.profile.period;
+  const series = new Map<string, { values: number[]; best: Map<string, { stack: string[]; first: number; last: number }>; bounded?: string }>();
+  tail.forEach(({ profile }, i) => {
+    const space = sampleTypeIndex(profile, 'inuse_space');
+    for (const sample of profile.samples) {
+      const bytes = sample.values[space]!;
+      if (!bytes) continue;
+      const stack = sampleStack(profile, sample);
+      const site = siteOf(stack);
+      let entry = series.get(site);
+      if (!entry) series.set(site, (entry = { values: new Array<number>(tail.length).fill(0), best: new Map() }));
+      entry.values[i]! += bytes;
+      entry.bounded ??= boundedBy(stack);
+      if (i === 0 || i === tail.length - 1) {
+        const key = stack.join('\n');
+        const s = entry.best.get(key) ?? { stack, first: 0, last: 0 };
+        if (i === 0) s.first += bytes;
+        else s.last += bytes;
+        entry.best.set(key, s);
+      }
+    }
+  });
+  const cycles = tail.map((t) => t.cycle);
+  const span = cycles[cycles.length - 1]! - cycles[0]!;
+  const resolution = MIN_SAMPLES * rate;
+  const grown: GrowthSite[] = [];
+  let profileGrowth = 0;
+  for (const [fn, entry] of series) {
+    const growth = entry.values[entry.values.length - 1]! - entry.values[0]!;
+    profileGrowth += growth;
+    if (growth < resolution) continue;
+    const fit = fitLine(cycles, entry.values, SITE_QUANTILE);
+    if (!(fit.ci[0] > 0) || fit.slope * span < resolution) continue;
+    const best = [...entry.best.values()].sort((a, b) => b.last - b.first - (a.last - a.first))[0];
+    grown.push({ function: fn, growth, slopePerCycle: fit.slope, slopeCI: fit.ci, stack: best?.stack ?? [], ...(entry.bounded ? { bounded: entry.bounded } : {}) });
+  }
+  grown.sort((a, b) => b.growth - a.growth);
+  const sites = grown.filter((s) => !s.bounded);
+  return {
+    fromCycle: cycles[0]!,
+    toCycle: cycles[cycles.length - 1]!,
+    rate,
+    profileGrowth,
+    sites,
+    bounded: grown.filter((s) => s.bounded),
+    attributed: sites.reduce((a, s) => a + s.growth, 0),
+    resolution,
+  };
+}
+
+/** The nearest frame that is not the standard library (leaf first); the leaf when all of it is. */
+export function siteOf(stack: readonly string[]): string {
+  return stack.find((f) => !isStdlib(f)) ?? stack[0] ?? '<unknown>';
+}
+
+function boundedBy(stack: readonly string[]): string | undefined {
+  for (const frame of stack) {
+    const known = BOUNDED.find(([prefix]) => frame.startsWith(prefix));
+    if (known) return known[1];
+    if (libraryRole(frame) === 'cache') return `bounded cache (${frame.replace(/\.[^./]*$/, '')})`;
+  }
+  return undefined;
+}
