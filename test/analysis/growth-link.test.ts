@@ -13,7 +13,7 @@ import { readProfile, type Profile } from '../../harness/analysis/index.ts';
 import { creatorFromClosure, creatorKey, goroutineCreators, readGoroutineDump } from '../../harness/analysis/goroutine-dump.ts';
 import { GOROUTINE_STACK_MIN, linkGrowth, type GrowthLinkInput, type GrowthLinks } from '../../harness/analysis/growth-link.ts';
 import { goroutineGroups } from '../../harness/analysis/goroutine-diff.ts';
-import { pprofTop, type PprofTable } from '../support/pprof.ts';
+import { pprofCum } from '../support/pprof.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const LEAKY = join(FIXTURES, 'leaky-node', 'profiles');
@@ -37,21 +37,6 @@ function fullInputOf(dir: string, extra: Partial<GrowthLinkInput> = {}): GrowthL
     stackInuse: { before: stats.before.stackInuse, after: stats.after.stackInuse },
     ...extra,
   });
-}
-
-const pprofCache = new Map<string, PprofTable>();
-/** pprof's cum for a function in a folder's heap (inuse_space, bytes) or goroutine diff. */
-function pprofCum(dir: string, kind: 'heap' | 'goroutine', fn: string): number {
-  const key = `${dir}|${kind}`;
-  let table = pprofCache.get(key);
-  if (!table) {
-    table =
-      kind === 'heap'
-        ? pprofTop(dir, { sampleIndex: 'inuse_space', bytes: true, cum: true, base: 'heap-before.pb.gz', file: 'heap-after.pb.gz' })
-        : pprofTop(dir, { sampleIndex: 'goroutine', bytes: false, cum: true, base: 'goroutine-before.pb.gz', file: 'goroutine-after.pb.gz' });
-    pprofCache.set(key, table);
-  }
-  return table.rows.find((r) => r.function === fn)?.cum ?? 0;
 }
 
 describe('analysis: heap and goroutine growth linked', function () {
