@@ -14,3 +14,7 @@ export { diffTop, top, sortTopRows, diffHeap, heapTotals } from './heap-diff.ts'
 export type { FunctionGrowth, TopTable, TopOptions, HeapDiff, HeapDiffOptions, HeapGrowth, HeapTotals } from './heap-diff.ts';
 export { diffGoroutines, goroutineTotal, goroutineGroups, goroutineSampleIndex } from './goroutine-diff.ts';
 export type { GoroutineDiff, GoroutineDiffOptions, GoroutineGroup } from './goroutine-diff.ts';
+export { linkGrowth, GOROUTINE_STACK_MIN } from './growth-link.ts';
+export type { GrowthLinkInput, GrowthLinks, GrowthLink, GrowingGoroutines, HeapSite } from './growth-link.ts';
+export { goroutineCreators, creatorOf, creatorFromClosure, creatorKey, readGoroutineDump } from './goroutine-dump.ts';
+export type { GoroutineCreators } from './goroutine-dump.ts';

@@ -12,8 +12,12 @@ import { formatBytes } from '../scenario/units.ts';
 import type { BudgetsInput, ScenarioInput } from '../scenario/schema.ts';
 import type { RunResult } from '../index.ts';
 
-/** Leak per operation on each rung. Goroutines per operation for `goroutine`, bytes for the rest. */
-const LADDERS: Record<LeakPattern, number[]> = {
+/**
+ * Leak per operation on each rung. Goroutines per operation for `goroutine`, bytes for the rest.
+ * `subscription` (a goroutine per operation holding its bytes) has no ladder: its two budgets are the
+ * goroutine and heap ones the `goroutine` and `map` ladders already measure.
+ */
+const LADDERS: Record<Exclude<LeakPattern, 'subscription'>, number[]> = {
   map: [8, 32, 128, 512, 2048],
   timers: [8, 32, 128, 512, 2048],
   logging: [8, 32, 128, 512, 2048],

@@ -1,7 +1,8 @@
 /**
  * leaky-node: the Go program in test/fixtures/leaky-node, a tiny HTTP "node" that leaks on purpose by a
  * configured amount per operation (parked goroutines, a map never pruned, timers, log lines, decoder
- * buffers, goleveldb iterators, mmapped memory outside the heap). It is the ground truth chainsoak's leak
+ * buffers, goleveldb iterators, mmapped memory outside the heap, and subscription goroutines that each
+ * hold the buffer they allocated: a goroutine leak and a heap leak that are one leak). It is the ground truth chainsoak's leak
  * detection is tested against. It is built from its source in this checkout and versioned by a hash of
  * that source; the fixture-ops workload drives it.
  */
@@ -16,7 +17,7 @@ import { ensureBinary, sourceVersion } from './install.ts';
 export const LEAKY_NODE_DIR = fileURLToPath(new URL('../../test/fixtures/leaky-node', import.meta.url));
 
 /** Each pattern's largest amount per operation, as the Go program checks it (goroutines, else bytes). */
-const MAX_AMOUNT = { goroutine: 10_000, map: 2 ** 26, timers: 2 ** 26, logging: 2 ** 20, decoder: 2 ** 20, iterator: 2 ** 26, offheap: 2 ** 26 } as const;
+const MAX_AMOUNT = { goroutine: 10_000, map: 2 ** 26, timers: 2 ** 26, logging: 2 ** 20, decoder: 2 ** 20, iterator: 2 ** 26, offheap: 2 ** 26, subscription: 2 ** 20 } as const;
 export type LeakPattern = keyof typeof MAX_AMOUNT;
 export const LEAK_PATTERNS = Object.keys(MAX_AMOUNT) as LeakPattern[];
 

@@ -15,7 +15,7 @@ import { packagePath } from '../../harness/analysis/patterns/frames.ts';
 import { classifyGoroutineStack, classifyHeapStack } from '../../harness/analysis/patterns/signatures.ts';
 import { outsideHeap } from '../../harness/analysis/where.ts';
 import type { MemStats } from '../../harness/probes/memstats.ts';
-import { exact, pprofTop, runPprof, splitMarker, type PprofTable } from '../support/pprof.ts';
+import { exact, pprofCum, pprofDiff, runPprof, splitMarker } from '../support/pprof.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const LEAKY = join(FIXTURES, 'leaky-node', 'profiles');
@@ -60,26 +60,6 @@ function inputOf(dir: string, extra: Partial<ClassifyGrowthInput> = {}): Classif
     goroutineAfter: readProfile(join(dir, 'goroutine-after.pb.gz')),
     ...extra,
   };
-}
-
-const pprofCache = new Map<string, PprofTable>();
-/** `go tool pprof -top -cum -diff_base` of a folder's heap (inuse_space, bytes) or goroutine pair. */
-function pprofDiff(dir: string, kind: 'heap' | 'goroutine'): PprofTable {
-  const key = `${dir}|${kind}`;
-  let table = pprofCache.get(key);
-  if (!table) {
-    table =
-      kind === 'heap'
-        ? pprofTop(dir, { sampleIndex: 'inuse_space', bytes: true, cum: true, base: 'heap-before.pb.gz', file: 'heap-after.pb.gz' })
-        : pprofTop(dir, { sampleIndex: 'goroutine', bytes: false, cum: true, base: 'goroutine-before.pb.gz', file: 'goroutine-after.pb.gz' });
-    pprofCache.set(key, table);
-  }
-  return table;
-}
-
-/** pprof's cum for a function in the diff: the net growth of every stack through it (0 when absent). */
-function pprofCum(dir: string, kind: 'heap' | 'goroutine', fn: string): number {
-  return pprofDiff(dir, kind).rows.find((r) => r.function === fn)?.cum ?? 0;
 }
 
 /** `go tool pprof -top -cum -diff_base` of a folder's heap, counting only the stacks through a node matching `focus`. */

@@ -157,6 +157,18 @@ describe('leaky-node (real Go fixture)', function () {
     assert.deepEqual(top.stack.slice(0, 1), ['runtime.gopark']);
   });
 
+  it('subscription leak of N bytes/op: one goroutine per op in main.serveSubscription, holding N × ops (±30%) of heap under it', async () => {
+    const n = 4096;
+    const m = await measure({ leaks: { subscription: n } });
+    assert.ok(Math.abs(m.goroutines - OPS) <= 2, `goroutines grew by ${m.goroutines}, expected ${OPS}`);
+    const top = diffGoroutines(m.before.goroutine, m.after.goroutine).topGrowth[0]!;
+    assert.equal(top.entry, 'main.serveSubscription');
+    assert.equal(top.count, OPS);
+    const held = cumGrowth(m.before.heap, m.after.heap, 'main.serveSubscription');
+    assert.ok(Math.abs(held - n * OPS) <= 0.3 * n * OPS, `main.serveSubscription's cum grew ${held} B, expected ${n * OPS} ±30%`);
+    assert.equal(m.state.leaked.subscription!.units, n * (OPS + WARMUP), 'the node leaked what was asked');
+  });
+
   it('offheap leak: RSS grows by ≥ 80% of the mapped bytes, the heap by < 10% of them', async () => {
     const perOp = 16 * 1024;
     const m = await measure({ leaks: { offheap: perOp } });

@@ -64,3 +64,25 @@ export function pprofTop(cwd: string, opts: { sampleIndex: string; bytes: boolea
   return { total: exact(showing[1]), baseTotal: exact(showing[2]), rows };
 }
 
+const diffCache = new Map<string, PprofTable>();
+/**
+ * `go tool pprof -top -cum -diff_base` of a fixture folder's heap (inuse_space, bytes) or goroutine pair
+ * (heap-before/after.pb.gz, goroutine-before/after.pb.gz), run once per folder and kind.
+ */
+export function pprofDiff(dir: string, kind: 'heap' | 'goroutine'): PprofTable {
+  const key = `${dir}|${kind}`;
+  let table = diffCache.get(key);
+  if (!table) {
+    table =
+      kind === 'heap'
+        ? pprofTop(dir, { sampleIndex: 'inuse_space', bytes: true, cum: true, base: 'heap-before.pb.gz', file: 'heap-after.pb.gz' })
+        : pprofTop(dir, { sampleIndex: 'goroutine', bytes: false, cum: true, base: 'goroutine-before.pb.gz', file: 'goroutine-after.pb.gz' });
+    diffCache.set(key, table);
+  }
+  return table;
+}
+
+/** pprof's cum for a function in a folder's diff: the net growth of every stack through it (0 when absent). */
+export function pprofCum(dir: string, kind: 'heap' | 'goroutine', fn: string): number {
+  return pprofDiff(dir, kind).rows.find((r) => r.function === fn)?.cum ?? 0;
+}
