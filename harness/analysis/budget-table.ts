@@ -184,7 +184,7 @@ export const BUDGETS: readonly BudgetSpec[] = [
       const perDay = fit.projection?.perDay ?? 0;
       const judged = judgedRising(fit, ctx);
       const text = `${formatBytes(perDay)} per day (95% CI ${formatBytes(fit.projection?.perDayCI[0] ?? 0)}..${formatBytes(fit.projection?.perDayCI[1] ?? 0)})`;
-      const why = judged ? `${fit.verdict}: ${text}` : `${fit.verdict}, so no steady growth (the tail's slope is ${text})`;
+      const why = judged ? `${fit.verdict}: ${text}` : fit.verdict === 'rising' ? `rising, unattributed: ${text}, not judged without evidence (noLeakTrend: 'strict' would)` : `${fit.verdict}, so no steady growth (the tail's slope is ${text})`;
       return [{ ...result('heap growth per day', ctx.node!.node, limit, judged ? perDay : 0, 'bytes', `${why} (limit ${formatBytes(limit)} per day)`), ...risingWarning(fit, ctx, perDay > limit) }];
     },
   }),
@@ -315,7 +315,11 @@ function perOps(ctx: CheckContext, name: string, limit: number, metric: 'heapAll
     // No operations in the steady state: nothing to divide by; only a rising metric is a problem then.
     return [{ name, node, limit, observed: rising ? Infinity : 0, unit, pass: !rising, message: rising ? `rising with no operations sent over the last cycles: ${fit.message}` : `${fit.verdict}, and no operations sent over the last cycles`, ...risingWarning(fit, ctx) }];
   }
-  const why = rising ? `still rising: ${show(slope)} per 1k ops over the last cycles` : `${fit.verdict} (steady state ${show(slope)} per 1k ops, not a leak)`;
+  const why = rising
+    ? `still rising: ${show(slope)} per 1k ops over the last cycles`
+    : fit.verdict === 'rising'
+      ? `rising, unattributed (steady state ${show(slope)} per 1k ops, not judged without evidence)`
+      : `${fit.verdict} (steady state ${show(slope)} per 1k ops, not a leak)`;
   return [{ ...result(name, node, limit, rising ? slope : 0, unit, `${why} (limit ${show(limit)} per 1k ops)`), ...risingWarning(fit, ctx, slope > limit) }];
 }
 

@@ -28,6 +28,9 @@ import { isOwn, isRuntime } from './patterns/frames.ts';
 import { classifyGoroutineStack, classifyHeapStack } from './patterns/signatures.ts';
 import { goroutineStackDeltas, heapStackDeltas, type StackDelta } from './patterns/stacks.ts';
 import { sampleTotal, type Profile } from './profile.ts';
+import type { GrowingGoroutines, GrowthLink, GrowthLinks, HeapSite } from '../result/types.ts';
+
+export type { GrowingGoroutines, GrowthLink, GrowthLinks, HeapSite } from '../result/types.ts';
 
 /** A goroutine's smallest stack (the runtime's stackMin): StackInuse grows by at least this per goroutine. */
 export const GOROUTINE_STACK_MIN = 2048;
@@ -46,63 +49,6 @@ export interface GrowthLinkInput {
   thresholds?: Partial<PatternThresholds>;
 }
 
-export interface GrowingGoroutines {
-  /** Their start function: the stack's root frame. */
-  entry: string;
-  /** The node's own frame they wait in (the goroutine-parked finding's suspect). */
-  function: string;
-  /** The function whose `go` statement started them, when known. */
-  creator?: string;
-  /** 'dump': "created by" in the goroutine dump; 'closure': the entry is a closure defined in it. */
-  creatorFrom?: 'dump' | 'closure';
-  /** Goroutines gained (after − before), netted over every stack with this function. */
-  count: number;
-  /** What the largest stack waits for ('channel receive', 'select', ...). */
-  blockedIn?: string;
-  /** The largest growing stack, leaf first. */
-  stack: string[];
-  /** Their stacks: at least count × 2 KiB of StackInuse, which the heap profile does not hold. */
-  stackBytes: number;
-}
-
-export interface HeapSite {
-  /** The node's own frame nearest the allocation (the heap finding's suspect), of the largest stack. */
-  function: string;
-  /** The largest stack's allocating function: its leaf outside the runtime (bufio.NewReaderSize). */
-  allocatedIn: string;
-  /** inuse_space growth (after − before), netted over the stacks. */
-  bytes: number;
-  /** One standard deviation of `bytes` from heap sampling. */
-  noise: number;
-  /** The largest growing stack, leaf first. */
-  stack: string[];
-}
-
-export interface GrowthLink {
-  goroutines: GrowingGoroutines;
-  heap: HeapSite;
-  /** Own frames the largest heap stack shares with the goroutines' stack, leaf first; or [creator]. */
-  sharedFrames: string[];
-  /** 'stack': allocated by goroutines like these (a shared root path); 'creator': by their creator. */
-  via: 'stack' | 'creator';
-  /** "one leak: 2,000 goroutines created by main.subscribe ... hold +7.7 MB allocated under ...". */
-  message: string;
-}
-
-export interface GrowthLinks {
-  /** Largest heap growth first. */
-  linked: GrowthLink[];
-  /** Heap growth no growing goroutine holds, by suspect, largest first. */
-  unlinkedHeap: HeapSite[];
-  /** Goroutine growth holding no heap growth of its own, most goroutines first. */
-  unlinkedGoroutines: GrowingGoroutines[];
-  /** Heap growth of new goroutines' g structs (runtime.newproc1, no own frame to link), bytes. */
-  goroutineStructs: number;
-  /** StackInuse after − before, when given. */
-  stackInuseGrowth?: number;
-  /** One line for the report. */
-  message: string;
-}
 
 interface Kind {
   g: GrowingGoroutines;

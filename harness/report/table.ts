@@ -30,8 +30,15 @@ export function verdictTable(summary: RunSummary): string {
       lines.push(`${node.name} goroutine growth by stack:`);
       for (const g of gr) lines.push(`  ${String('+' + g.count).padStart(6)}  ${g.stack.length ? `${g.stack[0]} ← … ← ${g.entry}` : '(goroutine with no stack)'}`);
     }
+    if (linksWorthSaying(node)) lines.push(`${node.name} ${node.growthLinks!.message}`);
   }
   if (summary.error) lines.push(`error: ${summary.error.message}`);
   lines.push(`report: ${summary.reportDir}`);
   return lines.join('\n');
+}
+
+/** Heap and goroutines both grew: say whether it is one leak (linked) or two. */
+export function linksWorthSaying(node: RunSummary['nodes'][number]): boolean {
+  const links = node.growthLinks;
+  return Boolean(links && (links.linked.length || (links.unlinkedHeap.length && links.unlinkedGoroutines.length)));
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { diffGoroutines, diffHeap, readProfile } from '../analysis/index.ts';
 import type { NodeMeasurement } from '../analysis/budgets.ts';
 import { classifyGrowth } from '../analysis/patterns.ts';
+import { linkGrowth } from '../analysis/growth-link.ts';
 import { attributeGrowth } from '../analysis/attribution.ts';
 import { fitTrend, judgeHeapTrend, projectToLimit, tailLength, type TrendPoint, type TrendProjection } from '../analysis/trend.ts';
 import type { Attribution } from '../result/types.ts';
@@ -78,6 +79,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     patterns: disrupted
       ? []
       : classifyGrowth({ heapBefore: beforeHeap, heapAfter: afterHeap, goroutineBefore: beforeGoroutines, goroutineAfter: afterGoroutines, outsideHeap: outside, goroutineIgnore }),
+    ...(disrupted ? {} : { growthLinks: linkGrowth({ heapBefore: beforeHeap, heapAfter: afterHeap, goroutineBefore: beforeGoroutines, goroutineAfter: afterGoroutines, goroutineIgnore }) }),
   };
   const measurement: NodeMeasurement = {
     node: member.node.name,
@@ -102,7 +104,7 @@ interface TrendContext {
 
 function trendContext(run: RunContext, node: string, series: NodeSeries): TrendContext {
   const oomLimit = run.scenario.budgets.oomAfter?.limit;
-  const memLimit = run.scenario.nodes.find((n) => (n.name ?? n.node) === node)?.memLimit;
+  const memLimit = run.scenario.nodes.find((n) => n.name === node)?.memLimit;
   const limit = oomLimit !== undefined ? { bytes: oomLimit, source: 'oomAfter.limit' as const } : memLimit !== undefined ? { bytes: memLimit, source: 'memLimit' as const } : undefined;
   const rss = series.samples.flatMap((s) => (s.rss !== null ? [s.rss] : []));
   const sys = series.samples.map((s) => s.sys);

@@ -97,7 +97,7 @@ export const scenarioSchema = z.strictObject({
     }
   }
   // A date to OOM needs a limit: the scenario's, or each node's own.
-  const unlimited = s.nodes.filter((n) => n.memLimit === undefined).map((n) => n.name ?? n.node);
+  const unlimited = s.nodes.filter((n) => n.memLimit === undefined).map((n) => n.name);
   if (s.budgets.oomAfter && s.budgets.oomAfter.limit === undefined && unlimited.length) {
     ctx.addIssue({ code: 'custom', path: ['budgets', 'oomAfter', 'limit'], message: `needs a memory limit: set oomAfter.limit, or memLimit on every node (${unlimited.join(', ')} has none)` });
   }

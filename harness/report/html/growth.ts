@@ -2,6 +2,7 @@
 import type { NodeReport } from '../summary.ts';
 import { esc, slugify } from './escape.ts';
 import { bytes, count, signed, signedBytes } from './format.ts';
+import { linksWorthSaying } from '../table.ts';
 
 export function heapGrowthTable(node: NodeReport): string {
   const rows = node.heap.topGrowth;
@@ -34,6 +35,7 @@ export function goroutineGrowthTable(node: NodeReport): string {
 export function patternsSection(node: NodeReport): string {
   const findings = node.patterns ?? [];
   if (findings.length === 0) return '';
+  const link = linksWorthSaying(node) ? `<p class="link"><strong>Heap and goroutines:</strong> ${esc(node.growthLinks!.message)}</p>` : '';
   const items = findings.map((p) => {
     const amount = (n: number) => (p.unit === 'bytes' ? signedBytes(n) : signed(n));
     const suspects = p.suspects.map(
@@ -47,7 +49,34 @@ export function patternsSection(node: NodeReport): string {
       `<p class="hint"><strong>Usual fix:</strong> ${esc(p.hint)}</p></div>`
     );
   });
-  return `<h3>Leak patterns</h3>${items.join('\n')}`;
+  return `<h3>Leak patterns</h3>${link}${items.join('\n')}`;
+}
+
+/**
+ * The heap trend's evidence: the sites the tail cycles' profiles show grew (a leak), or why a rising floor
+ * is unattributed, with what would settle it and the pprof command that shows the same diff.
+ */
+export function trendEvidenceSection(node: NodeReport): string {
+  const fit = node.trend?.heapAlloc;
+  const a = fit?.attribution;
+  if (!fit || !a) return '';
+  const rows = (sites: NonNullable<typeof a>['sites']) =>
+    sites
+      .slice(0, 10)
+      .map((s) => `<tr><td class="fn">${esc(s.function)}${s.bounded ? ` <span class="tag">${esc(s.bounded)}</span>` : ''}</td><td class="num">${signedBytes(s.growth)}</td><td class="num">${signedBytes(s.slopePerCycle)}/cycle</td><td>${s.stack.length ? `<details><summary>stack</summary><pre class="stack">${s.stack.map(esc).join('\n')}</pre></details>` : ''}</td></tr>`)
+      .join('');
+  const table = (title: string, sites: NonNullable<typeof a>['sites']) =>
+    sites.length ? `<h4>${esc(title)}</h4><table class="data"><thead><tr><th>site</th><th>growth</th><th>slope</th><th></th></tr></thead><tbody>${rows(sites)}</tbody></table>` : '';
+  const command = a.fromProfile && a.toProfile ? `<pre>go tool pprof -top -sample_index=inuse_space -diff_base ${esc(a.fromProfile)} ${esc(a.toProfile)}</pre>` : '';
+  const advice = fit.advice?.length ? `<ul class="advice">${fit.advice.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>` : '';
+  return (
+    `<h3>Heap trend evidence: ${esc(fit.verdict)}</h3>` +
+    `<p>Heap profiles of cycles ${a.fromCycle} → ${a.toCycle}: ${signedBytes(a.profileGrowth)} in all; a site counts from ${bytes(a.resolution)} of growth (4 samples at one per ${bytes(a.rate)}).</p>` +
+    table('Sites that grew', a.sites) +
+    table('Growth inside bounded structures', a.bounded) +
+    advice +
+    command
+  );
 }
 
 /** Heap profiles are sampled (runtime.MemProfileRate): figures near the rate are estimates. */
