@@ -87,6 +87,11 @@ describe('run history', function () {
     assert.equal(summary.verdict, 'fail');
     assert.deepEqual(summary.budgets.filter((b) => !b.pass).map((b) => b.name), ['history: heap in-use growth']);
     assert.match(junitOf(summary), /<failure message="geth heap in-use growth \+6\d(\.\d)? MB \(last 4 runs/);
+    // Judged once with the budgets, then written once: the HTML report already shows the failed history
+    // result and the failed verdict, and the history line records the same verdict.
+    const html = readFileSync(path.join(summary.reportDir, 'report.html'), 'utf8');
+    assert.match(html, /<tr class="fail"><td>geth<\/td><td[^>]*>history: heap in-use growth<\/td>/);
+    assert.doesNotMatch(html, /html-report-failed/);
     const after = await readHistory(edited);
     assert.equal(after.length, 5);
     assert.equal(after[4]!.verdict, 'fail', 'the failed run is recorded with its verdict');
