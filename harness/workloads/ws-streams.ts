@@ -22,6 +22,16 @@
  * New connections are paced at `rate` per second over all slots when set. Held clients stay open after
  * run() returns, through the 'after' snapshot, until release() destroys them abruptly.
  *
+ * longLived: N well-behaved subscribers, as indexers, relayers and explorers keep for days. The first
+ * run() opens them (round robin over the nodes, paced by `rate` when set) and every later run() — a
+ * phase with `cycles: K` calls run() K times on the same instance — keeps them: they are never re-opened,
+ * so they stay subscribed across the cycles and through the 'after' snapshot, until release() ends them
+ * the `longLivedEnd` way (default 'unsubscribe': the RPC, then a clean close). They read every event
+ * (counted, payload dropped unparsed) and answer every ping. A stream the node closes is counted
+ * (droppedByNode) and not re-opened. With longLived, run() lasts durationMs (holding is its work).
+ * `clients` may then be left out: `clients`, `cycles`, `holdMs` and `end` are the cycling streams only.
+ * CometBFT counts each connection against rpc.max_subscription_clients (100 by default).
+ *
  * abandon: besides the streams, `abandonCount` slow requests are sent one after the other (over 'http' or
  * 'ws') and their connection destroyed `abandonAfterMs` later, before the answer: geth gets a
  * debug_traceCall of a loop that runs to geth's gas cap (a state override gives the called address that
@@ -33,10 +43,15 @@
  * stream in its cycle is destroyed and counted as `interrupted`.
  *
  * Stats: sent = subscriptions attempted, accepted = confirmed, failed = connect or subscribe failures,
- * latency = subscribe round trip (request sent → confirmation). `extra`: opened, `ended.<mode>` per mode
- * (held modes count when released), held, droppedByNode (held streams the node closed first),
- * interrupted, endErrors, events (notifications read), abandoned, abandonAnswered, abandonFailed.
- * accepted = Σ ended.* + held + droppedByNode + interrupted.
+ * latency = subscribe round trip (request sent → confirmation); long-lived ones included. `extra`:
+ * opened, `ended.<mode>` per mode (held modes count when released), held, droppedByNode (held streams
+ * the node closed first), interrupted, endErrors, events (notifications read), abandoned,
+ * abandonAnswered, abandonFailed; with longLived: `longLived.subscribed`, `longLived.held` (held now),
+ * `longLived.events` and `longLived.pings` (read and answered by them), `longLived.droppedByNode`,
+ * `longLived.released` (ended by release(), so held through the 'after' snapshot), `longLived.end` (how),
+ * `longLived.endErrors` (an unsubscribe or clean close on release that failed or timed out).
+ * accepted = Σ ended.* + held + droppedByNode + interrupted + longLived.subscribed;
+ * longLived.subscribed = longLived.held + longLived.droppedByNode + longLived.released.
  *
  * What a node does with held clients (seen on the pinned versions): CometBFT drops a client that sends
  * nothing (no pong) after its 30 s read deadline; geth pings only a connection idle for 30 s (a newHeads
@@ -58,6 +73,9 @@ import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from 
 
 export const END_MODES = ['unsubscribe', 'unsubscribe_all', 'close', 'abrupt', 'reset', 'zombie', 'no-pong'] as const;
 export type EndMode = (typeof END_MODES)[number];
+/** Modes that end a stream at once (not held): how cycles end and how release() ends long-lived streams. */
+export const CLOSING_MODES = ['unsubscribe', 'unsubscribe_all', 'close', 'abrupt', 'reset'] as const;
+export type ClosingMode = (typeof CLOSING_MODES)[number];
 /** Modes whose client stays connected until release(). */
 export const HELD_MODES: readonly EndMode[] = ['zombie', 'no-pong'];
 
@@ -77,8 +95,12 @@ export const wsStreamsSchema = z
     kind: z.literal('ws-streams'),
     /** Wire protocol; default: detected from the nodes' endpoints. */
     protocol: z.enum(['eth', 'comet']).optional(),
-    /** Concurrent client slots (connections in their cycle at once). */
-    clients: positiveInt.max(1_000),
+    /** Concurrent client slots (connections in their cycle at once); may be left out with longLived. */
+    clients: positiveInt.max(1_000).optional(),
+    /** Subscribers opened by the first run() and held, reading and answering pings, until release(). */
+    longLived: positiveInt.max(1_000).optional(),
+    /** How release() ends the long-lived streams. */
+    longLivedEnd: z.enum(CLOSING_MODES).default('unsubscribe'),
     /** eth: newHeads | logs | newPendingTransactions (default newHeads); comet: a query (default tm.event='NewBlock'). */
     subscription: z.string().min(1).max(1_000).optional(),
     /** End modes with weights; each cycle of each slot draws one from the seed. Default: all 'close'. */
@@ -102,7 +124,11 @@ export const wsStreamsSchema = z
     timeoutMs: boundedDuration(120_000).default(10_000),
   })
   .superRefine((o, ctx) => {
+    if (o.clients === undefined && o.longLived === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clients'], message: 'set clients (streams opened and ended in cycles), longLived (subscribers held until release) or both' });
+    }
     if (o.protocol === 'eth') {
+      if (o.longLivedEnd === 'unsubscribe_all') ctx.addIssue({ code: 'custom', path: ['longLivedEnd'], message: "'unsubscribe_all' is a comet end mode" });
       if (o.subscription !== undefined && !(ETH_SUBSCRIPTIONS as readonly string[]).includes(o.subscription)) {
         ctx.addIssue({ code: 'custom', path: ['subscription'], message: `eth subscriptions are ${ETH_SUBSCRIPTIONS.join(', ')}` });
       }
@@ -281,12 +307,15 @@ export class StreamClient {
   private readonly pending = new Map<number, { method: string; resolve(v: unknown): void; reject(e: Error): void }>();
   private closedError: Error | undefined;
   events = 0;
+  /** Pings from the node (answered unless opened with `autoPong: false`). */
+  pings = 0;
 
   private constructor(readonly ws: WebSocket) {
     ws.on('upgrade', (res) => {
       this.socket = res.socket as net.Socket;
     });
     ws.on('message', (data) => this.onMessage(data));
+    ws.on('ping', () => this.pings++);
     ws.on('error', () => {}); // surfaced through close and the pending calls
     ws.on('close', (code) => {
       this.closedError = new Error(`connection closed (code ${code})`);
@@ -335,6 +364,12 @@ export class StreamClient {
   }
 
   private onMessage(data: WebSocket.RawData): void {
+    // No call waiting: an event. Counted unparsed, so a held subscriber under an event flood costs no
+    // JSON parsing and keeps no payload.
+    if (this.pending.size === 0) {
+      this.events++;
+      return;
+    }
     let msg: RpcAnswer;
     try {
       msg = JSON.parse(data.toString()) as RpcAnswer;
@@ -454,11 +489,40 @@ class StartGate {
   }
 }
 
+/** End a subscribed stream now, the given way; the errors met (a failed unsubscribe, a clean close that timed out). */
+async function endStream(client: StreamClient, handle: string, mode: ClosingMode, p: StreamProtocol, timeoutMs: number): Promise<string[]> {
+  const errs: string[] = [];
+  const closeClean = async () => {
+    if (!(await client.closeClean(timeoutMs))) errs.push('clean close timed out');
+  };
+  switch (mode) {
+    case 'unsubscribe':
+    case 'unsubscribe_all':
+      try {
+        await client.call(mode === 'unsubscribe' ? p.unsubscribe(handle) : p.unsubscribeAll(), timeoutMs);
+      } catch (e) {
+        errs.push(e instanceof Error ? e.message : String(e));
+      }
+      await closeClean();
+      break;
+    case 'close':
+      await closeClean();
+      break;
+    case 'abrupt':
+      client.destroy();
+      break;
+    case 'reset':
+      client.reset();
+      break;
+  }
+  return errs;
+}
+
 export function wsStreams(opts: WsStreamsOptions): Workload {
   const kind = 'ws-streams';
-  const clients = opts.clients;
+  const clients = opts.clients ?? 0;
   const cycles = opts.cycles;
-  const endModes = [...new Set(opts.end.map((e) => e.mode))];
+  const endModes = [...new Set([...(clients ? opts.end.map((e) => e.mode) : []), ...(opts.longLived ? [opts.longLivedEnd] : [])])];
 
   let protocol: StreamProtocol | undefined;
   let subscription = '';
@@ -483,6 +547,15 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
   const errors = new ErrorSample(10);
   const error = (e: unknown) => errors.add(e instanceof Error ? e.message : String(e));
 
+  // Long-lived subscribers: client → unsubscribe handle while held; counters of the ones no longer held.
+  const longLived = new Map<StreamClient, string>();
+  let longLivedStarted = false;
+  const ll = { subscribed: 0, droppedByNode: 0, released: 0, endErrors: 0, events: 0, pings: 0 };
+  const llGone = (client: StreamClient) => {
+    ll.events += client.events;
+    ll.pings += client.pings;
+  };
+
   function setup(ctx: WorkloadContext): void {
     const withWs = ctx.nodes.filter((n: RunningNode) => n.endpoints.ws);
     if (withWs.length === 0) throw new Error(`${kind}: no node with a ws endpoint`);
@@ -497,33 +570,40 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
     if (opts.abandon === 'http' && httpUrls.length === 0) throw new Error(`${kind}: abandon 'http' needs a node with an HTTP JSON-RPC endpoint`);
   }
 
-  /** One cycle of one slot: open, subscribe, hold, end. */
-  async function cycle(url: string, mode: EndMode, deadline: number, signal: AbortSignal): Promise<void> {
+  /** Connect and subscribe, counting sent, opened, accepted, failed and the latency; undefined on failure. */
+  async function subscribeOn(url: string, autoPong: boolean, signal: AbortSignal): Promise<{ client: StreamClient; handle: string } | undefined> {
     const p = protocol!;
     sent++;
     let client: StreamClient;
     try {
-      client = await StreamClient.open(url, { timeoutMs: opts.timeoutMs, autoPong: mode !== 'no-pong', signal });
+      client = await StreamClient.open(url, { timeoutMs: opts.timeoutMs, autoPong, signal });
     } catch (e) {
       failed++;
       error(e);
-      return;
+      return undefined;
     }
     opened++;
-    let handle: string;
     try {
       const t = performance.now();
       const result = await client.call(p.subscribe(subscription), opts.timeoutMs, signal);
-      handle = p.confirmed(result, subscription);
+      const handle = p.confirmed(result, subscription);
       hist.record(performance.now() - t);
       accepted++;
+      return { client, handle };
     } catch (e) {
       failed++;
       error(e);
       events += client.events;
       client.destroy();
-      return;
+      return undefined;
     }
+  }
+
+  /** One cycle of one slot: open, subscribe, hold, end. */
+  async function cycle(url: string, mode: EndMode, deadline: number, signal: AbortSignal): Promise<void> {
+    const stream = await subscribeOn(url, mode !== 'no-pong', signal);
+    if (!stream) return;
+    const { client, handle } = stream;
 
     await sleep(Math.min(opts.holdMs, deadline - performance.now()), signal);
     if (signal.aborted || !client.isOpen) {
@@ -537,46 +617,42 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
       return;
     }
 
-    switch (mode) {
-      case 'unsubscribe':
-      case 'unsubscribe_all':
-        try {
-          await client.call(mode === 'unsubscribe' ? p.unsubscribe(handle) : p.unsubscribeAll(), opts.timeoutMs);
-        } catch (e) {
-          endErrors++;
-          error(e);
+    if (mode === 'zombie' || mode === 'no-pong') {
+      if (mode === 'zombie') client.stopReading();
+      held.set(client, mode);
+      client.onClosed(() => {
+        if (held.delete(client)) {
+          droppedByNode++;
+          events += client.events;
         }
-        events += client.events;
-        if (!(await client.closeClean(opts.timeoutMs))) endErrors++;
-        break;
-      case 'close':
-        events += client.events;
-        if (!(await client.closeClean(opts.timeoutMs))) {
-          endErrors++;
-          errors.add('clean close timed out');
-        }
-        break;
-      case 'abrupt':
-        events += client.events;
-        client.destroy();
-        break;
-      case 'reset':
-        events += client.events;
-        client.reset();
-        break;
-      case 'zombie':
-      case 'no-pong':
-        if (mode === 'zombie') client.stopReading();
-        held.set(client, mode);
-        client.onClosed(() => {
-          if (held.delete(client)) {
-            droppedByNode++;
-            events += client.events;
-          }
-        });
-        return;
+      });
+      return;
     }
+    const errs = await endStream(client, handle, mode, protocol!, opts.timeoutMs);
+    events += client.events;
+    endErrors += errs.length;
+    errs.forEach(error);
     ended[mode]++;
+  }
+
+  /** The long-lived subscribers, opened once (in parallel, paced by the gate); the node closing one is a drop. */
+  async function openLongLived(n: number, gate: StartGate, signal: AbortSignal): Promise<void> {
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        await gate.take(signal);
+        if (signal.aborted) return;
+        const stream = await subscribeOn(urls[i % urls.length]!, true, signal);
+        if (!stream) return;
+        ll.subscribed++;
+        longLived.set(stream.client, stream.handle);
+        stream.client.onClosed(() => {
+          if (!longLived.delete(stream.client)) return; // release() took it first
+          ll.droppedByNode++;
+          llGone(stream.client);
+          errors.add('node closed a long-lived stream');
+        });
+      }),
+    );
   }
 
   /** Slow requests, one after the other, each connection destroyed abandonAfterMs after sending. */
@@ -597,6 +673,8 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
       }
     }
   }
+
+  const sumHeld = (f: (c: StreamClient) => number) => [...longLived.keys()].reduce((s, c) => s + f(c), 0);
 
   return {
     kind,
@@ -621,16 +699,25 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
       };
       const work: Promise<void>[] = Array.from({ length: clients }, (_, s) => slot(s));
       if (opts.abandon) work.push(abandonLoop(ctx.seed, deadline, local.signal));
+      if (opts.longLived) {
+        // Opened by the first run() only: later cycles of the phase keep the same streams.
+        if (!longLivedStarted) {
+          longLivedStarted = true;
+          work.push(openLongLived(opts.longLived, gate, local.signal));
+        }
+        work.push(sleep(deadline - performance.now(), local.signal));
+      }
       try {
         await Promise.all(work);
       } finally {
         local.unlink();
-        runMs = performance.now() - t0;
+        runMs += performance.now() - t0;
       }
+      const longLivedLog = opts.longLived ? `, long-lived ${longLived.size}/${opts.longLived} (${ll.events + sumHeld((c) => c.events)} events)` : '';
       ctx.log(
         `${kind}: ${protocol!.name} ${subscription}: ${accepted}/${sent} subscribed, ${failed} failed, ended ${END_MODES.filter((m) => ended[m])
           .map((m) => `${m} ${ended[m]}`)
-          .join(', ')}, held ${held.size}${opts.abandon ? `, abandoned ${abandoned}` : ''}`,
+          .join(', ')}, held ${held.size}${longLivedLog}${opts.abandon ? `, abandoned ${abandoned}` : ''}`,
       );
     },
 
@@ -642,6 +729,18 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
         client.destroy(); // abrupt: no close frame
         ended[mode]++;
       }
+      // Long-lived streams end the configured way, all at once, each bounded by timeoutMs.
+      const lived = [...longLived];
+      longLived.clear();
+      await Promise.all(
+        lived.map(async ([client, handle]) => {
+          const errs = await endStream(client, handle, opts.longLivedEnd, protocol!, opts.timeoutMs);
+          llGone(client);
+          ll.released++;
+          ll.endErrors += errs.length;
+          errs.forEach(error);
+        }),
+      );
     },
 
     progress(): WorkloadProgress {
@@ -659,8 +758,20 @@ export function wsStreams(opts: WsStreamsOptions): Workload {
         endErrors,
         events,
       };
-      for (const m of END_MODES) if (ended[m] || endModes.includes(m)) extra[`ended.${m}`] = ended[m];
+      for (const m of END_MODES) if (ended[m] || (clients && opts.end.some((e) => e.mode === m))) extra[`ended.${m}`] = ended[m];
       if (opts.abandon) Object.assign(extra, { abandoned, abandonAnswered, abandonFailed });
+      if (opts.longLived) {
+        Object.assign(extra, {
+          'longLived.subscribed': ll.subscribed,
+          'longLived.held': longLived.size,
+          'longLived.events': ll.events + sumHeld((c) => c.events),
+          'longLived.pings': ll.pings + sumHeld((c) => c.pings),
+          'longLived.droppedByNode': ll.droppedByNode,
+          'longLived.released': ll.released,
+          'longLived.end': opts.longLivedEnd,
+          'longLived.endErrors': ll.endErrors,
+        });
+      }
       return {
         kind,
         sent,

@@ -57,6 +57,16 @@ describe('usage errors', function () {
     assertOneLine(r.stderr, 'bad-kind.ts', 'workloads[0]', 'geth-tx-flood');
   });
 
+  it('ws-streams without clients or longLived, or with a long-lived end mode the protocol lacks, is one line', async () => {
+    const streams = (fields: string) => valid.replace("{ kind: 'geth-tx-flood', rate: 10, maxTxs: 100 }", `{ kind: 'ws-streams', ${fields} }`);
+    let r = await cli(['run', scenarioFile('no-streams.ts', streams("subscription: 'newHeads'"))]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'no-streams.ts', 'phases[0].workloads[0].clients', 'longLived');
+    r = await cli(['run', scenarioFile('bad-long-lived-end.ts', streams("protocol: 'eth', longLived: 5, longLivedEnd: 'unsubscribe_all'"))]);
+    assert.equal(r.code, 2);
+    assertOneLine(r.stderr, 'phases[0].workloads[0].longLivedEnd', 'unsubscribe_all');
+  });
+
   it('a syntax error in the scenario file is one line', async () => {
     const file = scenarioFile('syntax.ts', 'export default {{');
     const r = await cli(['run', file]);
