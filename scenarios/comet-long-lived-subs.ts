@@ -7,8 +7,8 @@
 // write loops, the subscription's forwarder): goroutineGrowth allows for 40 of them plus the flood's noise.
 //
 // The heap is not judged: on every pinned CometBFT the forwarder keeps one 10 s write context per event
-// delivered until its subscription ends (rpc/core/events.go, `defer cancel()` inside its loop; cometbft#6083,
-// fixed on main, in no release yet), ~40 MB a minute here, gone on release. test/scenarios/
+// delivered until its subscription ends (rpc/core/events.go, `defer cancel()` inside its loop; proposed fixes
+// cometbft#5808 and #6077 were closed unmerged, in no release yet), ~40 MB a minute here, gone on release. test/scenarios/
 // comet-long-lived-subs-leak.ts is that positive control; add noLeakTrend here once a release has the fix.
 import { defineScenario } from 'chainsoak';
 

@@ -1,6 +1,7 @@
 // Positive control: CometBFT's websocket subscription forwarder (rpc/core/events.go Subscribe) creates a
 // 10 s write context per event and defers its cancel inside its loop, so every event delivered keeps a
-// context and its timer until the subscription ends (every pinned version; cometbft#6083, fixed on main).
+// context and its timer until the subscription ends (every pinned version; fixes cometbft#5808 and
+// #6077 were closed unmerged).
 // Long-lived tm.event='Tx' subscribers beside a flood show it as a rising heap trend (300-400 bytes per
 // event: 20 subscribers x 100 tx/s is ~40 MB a minute); afterRelease shows it going with them.
 import { defineScenario } from 'chainsoak';

@@ -243,7 +243,7 @@ describe('ws-streams long-lived subscribers', function () {
     });
 
     // Positive control: CometBFT's subscription forwarder defers a cancel per event inside its loop
-    // (rpc/core/events.go, every pinned version; cometbft#6083, fixed on main), so each Tx event keeps its
+    // (rpc/core/events.go, every pinned version; fixes cometbft#5808/#6077 closed unmerged), so each Tx event keeps its
     // timer context until the subscriber goes. Held subscribers show it; released, it goes.
     it('CometBFT: Tx subscribers held beside a flood grow the heap by the known per-event context leak, and it goes on release', async function () {
       const result = await runScenario(path.join(repoRoot, 'test/scenarios/comet-long-lived-subs-leak.ts'), { reportsDir });
