@@ -1,13 +1,35 @@
 // The trend verdict on real nodes: a cache that fills to its bound is 'bounded', a small steady leak is
 // 'leak'. The per-cycle points are real forced-GC heap profiles whose totals `go tool pprof` agrees with.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runScenario } from 'chainsoak';
 import smallLeak from '../scenarios/fixture-small-leak.ts';
 import txpoolCap from '../scenarios/geth-txpool-cap.ts';
 import { pprofTop } from '../support/pprof.ts';
+import { jsonShape } from '../support/shape.ts';
+
+/** Fields this version adds to summary.json; everything else keeps the shape it had before. */
+const NEW_FIELDS = [/^\$\.nodes\[\]\.trend\.\w+\.(projection|attribution|advice)\b/, /^\$\.budgets\[\]\.warning$/, /^\$\.nodes\[\]\.growthLinks\b/];
+
+/** Optional fields only some runs have: the generator's keep-alive connections may or may not make a goroutine finding. */
+const DATA_DEPENDENT = [/^\$\.nodes\[\]\.patterns\[\]\.heapBytes$/, /^\$\.nodes\[\]\.patterns\[\]\.suspects\[\]\.blockedIn$/];
+
+function assertSameShape(summary: unknown): void {
+  const before = JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../fixtures/summary-shape/fixture-small-leak.before-12.json'), 'utf8')) as Record<string, string[]>;
+  const now = jsonShape(summary);
+  for (const [at, types] of Object.entries(before)) {
+    const seen = now.get(at);
+    if (!seen && DATA_DEPENDENT.some((re) => re.test(at))) continue;
+    assert.ok(seen, `summary.json lost ${at}`);
+    // null is a value some runs have and others not (an RSS that could not be read); types must agree otherwise.
+    const strip = (xs: Iterable<string>) => [...xs].filter((t) => t !== 'null').sort().join('|');
+    if (strip(types) && strip(seen)) assert.equal(strip(seen), strip(types), `${at} changed type`);
+  }
+  const added = [...now.keys()].filter((k) => !(k in before) && !NEW_FIELDS.some((re) => re.test(k)));
+  assert.deepEqual(added, [], 'fields summary.json gained besides the new ones');
+}
 
 const reportsDir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-trend-'));
 
@@ -78,5 +100,20 @@ describe('trend verdict on real nodes', function () {
     assert.equal(summary.verdict, 'fail');
     // memProfileRate reached the nodes: their heap profiles are sampled every 8 KB.
     for (const n of summary.nodes) assert.equal(n.heapSampleRate, 8192, n.name);
+    // The leak call's evidence: the tail cycles' heap profiles, the site, the bytes pprof shows between them.
+    const evidence = leaky.trend!.heapAlloc.attribution!;
+    assert.equal(evidence.sites[0]?.function, 'main.recordHeight', JSON.stringify(evidence.sites));
+    const pprofTail = pprofTop(summary.reportDir, { sampleIndex: 'inuse_space', bytes: true, cum: true, base: evidence.fromProfile!, file: evidence.toProfile! });
+    assert.equal(evidence.sites[0]!.growth, pprofTail.rows.find((r) => r.function === 'main.recordHeight')!.cum);
+    // Its projection, per hour and per day, from the same tail slope against time.
+    const projection = leaky.trend!.heapAlloc.projection!;
+    assert.ok(projection.perDay > 0 && Math.abs(projection.perDay - 24 * projection.perHour) < 1e-6 * projection.perDay);
+    assert.match(projection.message, /^\+[\d.]+ [KMG]?B per hour, \+[\d.]+ [KMG]?B per day$/);
+    // summary.json on disk is the summary returned (written once, after the verdict), and its shape is the
+    // one before this change's new fields (test/fixtures/summary-shape/README.md).
+    const onDisk = JSON.parse(readFileSync(path.join(summary.reportDir, 'summary.json'), 'utf8')) as typeof summary;
+    assert.deepEqual(onDisk.budgets, summary.budgets);
+    assert.equal(onDisk.verdict, summary.verdict);
+    assertSameShape(onDisk);
   });
 });
