@@ -14,3 +14,5 @@ export { diffTop, top, sortTopRows, diffHeap, heapTotals } from './heap-diff.ts'
 export type { FunctionGrowth, TopTable, TopOptions, HeapDiff, HeapDiffOptions, HeapGrowth, HeapTotals } from './heap-diff.ts';
 export { diffGoroutines, goroutineTotal, goroutineGroups, goroutineSampleIndex } from './goroutine-diff.ts';
 export type { GoroutineDiff, GoroutineDiffOptions, GoroutineGroup } from './goroutine-diff.ts';
+export { provenLeaks, provenLeakGroups, readProvenLeaks, describeProvenLeaks } from './proven-leaks.ts';
+export type { ProvenLeaks, ProvenLeakStack, ProvenLeaksOptions } from './proven-leaks.ts';

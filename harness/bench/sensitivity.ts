@@ -11,8 +11,12 @@ import { formatBytes } from '../scenario/units.ts';
 import type { BudgetsInput, ScenarioInput } from '../scenario/schema.ts';
 import type { RunResult } from '../index.ts';
 
-/** Leak per operation on each rung. Goroutines per operation for `goroutine`, bytes for the rest. */
-const LADDERS: Record<LeakPattern, number[]> = {
+/**
+ * Leak per operation on each rung. Goroutines per operation for `goroutine`, bytes for the rest.
+ * `orphan-goroutine` has no ladder: every budget here sees it exactly as `goroutine` (only the goroutine
+ * leak profile tells them apart).
+ */
+const LADDERS: Record<Exclude<LeakPattern, 'orphan-goroutine'>, number[]> = {
   map: [8, 32, 128, 512, 2048],
   timers: [8, 32, 128, 512, 2048],
   logging: [8, 32, 128, 512, 2048],

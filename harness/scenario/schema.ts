@@ -38,6 +38,12 @@ const nodeDecl = z.strictObject({
   endpoints: externalEndpointsSchema.optional(),
   /** runtime 'external': host:port other nodes reach its p2p port at (peer-churn workloads). */
   p2p: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
+  /**
+   * Build the node with GOEXPERIMENT=goroutineleakprofile (Go 1.26+, its own cache entry) and take its
+   * goroutine leak profile at every snapshot: goroutines a GC cycle proved can never run again. Only for a
+   * node chainsoak builds (a release or the fixture), not a binary path, an image or an external node.
+   */
+  provenLeaks: z.boolean().optional(),
 });
 
 const phase = z.strictObject({
