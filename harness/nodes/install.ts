@@ -3,9 +3,9 @@
  * or, for a recipe with a localDir, `go build` in that directory (the version is then `src-<hash>`).
  *
  *   <cacheRoot>/nodes/<flavor>/<version>/<binary>       the binary
- *   <cacheRoot>/nodes/<flavor>/<version>+goexperiment.<name>/   the same built with GOEXPERIMENT=<name>
  *   <cacheRoot>/nodes/<flavor>/<version>/build.json     written last: binary + build.json = complete
  *   <cacheRoot>/nodes/<flavor>/<version>.lock           proper-lockfile lock while building
+ *   <cacheRoot>/nodes/<flavor>/<version>+goexperiment.<name>/   the same, built with GOEXPERIMENT=<name>
  *   <cacheRoot>/tmp/<flavor>-<version>-XXXXXX/          GOBIN of a build in progress (same filesystem,
  *                                                       so the final rename is atomic)
  */
@@ -387,6 +387,7 @@ export async function ensureBinary(
       ? { ...process.env, GOBIN: tmp, GOFLAGS: goflags(), CGO_ENABLED: cgo, GOWORK: 'off' } // only the module's own go.mod/go.sum count
       : { ...process.env, GOBIN: tmp, GOFLAGS: goflags('-mod=mod'), CGO_ENABLED: cgo };
     if (experiment) env.GOEXPERIMENT = withExperiment(process.env.GOEXPERIMENT, experiment);
+    // Asked without our experiment: a toolchain too old for it would refuse even `go env`, not say its version.
     const goVer = await goVersion(experiment ? { ...env, GOEXPERIMENT: process.env.GOEXPERIMENT ?? '' } : env, tmp, opts.signal);
     if (experiment) checkExperimentToolchain(goVer, experiment);
     const { args, cwd, ldflags } = buildCommand(recipe, version, tmp);
