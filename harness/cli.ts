@@ -10,14 +10,14 @@ import { appendHistory, checkHistoryFile, historyEntry } from './compare/history
 import { writeCompareJUnit } from './compare/junit.ts';
 import { compareTable } from './compare/table.ts';
 import { ChainsoakError, InfraError, UsageError } from './errors.ts';
-import { ensureBinary, listInstalled } from './nodes/install.ts';
+import { ensureBinary, GOROUTINE_LEAK_EXPERIMENT, listInstalled } from './nodes/install.ts';
 import { parseNodeSpec } from './nodes/node-spec.ts';
 import { flavors } from './nodes/registry.ts';
 import { ConsoleView } from './report/console.ts';
 import { writeJUnit } from './report/junit.ts';
 import type { RunSummary } from './report/summary.ts';
 import { verdictTable } from './report/table.ts';
-import { binaryFor } from './run/network.ts';
+import { binaryFor, goExperimentOf } from './run/network.ts';
 import { planNetwork } from './run/plan.ts';
 import { Interrupted, runScenario } from './run/run-scenario.ts';
 import { loadScenarioFile, scenarioFilesIn } from './scenario/load.ts';
@@ -79,15 +79,17 @@ nodes
   .command('install')
   .description('build node binaries into the cache: geth, geth@v1.17.10')
   .argument('<specs...>')
-  .action(async (specs: string[]) => {
+  .option('--proven-leaks', `build with GOEXPERIMENT=${GOROUTINE_LEAK_EXPERIMENT}, as a node with provenLeaks: true runs`)
+  .action(async (specs: string[], flags: { provenLeaks?: boolean }) => {
     for (const text of specs) {
       const spec = parseNodeSpec(text, flavors);
       if (spec.binaryPath) throw new UsageError(`${text}: a path needs no install`);
       const binary = await ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
         signal: interrupt.signal,
         onProgress: (line) => process.stderr.write(`  ${line}\n`),
+        ...(flags.provenLeaks ? { goExperiment: GOROUTINE_LEAK_EXPERIMENT } : {}),
       });
-      process.stdout.write(`${spec.flavor.name} ${spec.version}: ${binary}\n`);
+      process.stdout.write(`${spec.flavor.name} ${spec.version}${flags.provenLeaks ? ` (GOEXPERIMENT=${GOROUTINE_LEAK_EXPERIMENT})` : ''}: ${binary}\n`);
     }
   });
 nodes
@@ -150,8 +152,8 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   for (const scenario of scenarios) {
     const plan = planNetwork(scenario, { ...(opts.node ? { node: opts.node } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.nodes ? { nodesFile: opts.nodes } : {}) });
     if (plan.runtime === 'external') continue; // nothing to build: the nodes run elsewhere
-    for (const { spec } of plan.nodes) {
-      await binaryFor(spec, interrupt.signal, (line) => process.stderr.write(`  ${line}\n`));
+    for (const node of plan.nodes) {
+      await binaryFor(node.spec, interrupt.signal, (line) => process.stderr.write(`  ${line}\n`), goExperimentOf(node));
     }
   }
 

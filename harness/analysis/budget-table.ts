@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { duration, size } from '../scenario/fields.ts';
 import { formatBytes } from '../scenario/units.ts';
-import type { BudgetResult, TrendFit, WorkloadStats } from '../result/types.ts';
+import type { BudgetResult, ProvenLeaks, TrendFit, WorkloadStats } from '../result/types.ts';
+import { describeProvenLeaks } from './proven-leaks.ts';
 import { daysText } from './trend.ts';
 
 export interface NodeMeasurement {
@@ -24,6 +25,8 @@ export interface NodeMeasurement {
   rssAbsent?: string;
   /** Trend fits over the forced-GC cycle samples, when the phases have cycles. */
   trend?: { heapAlloc: TrendFit; goroutines: TrendFit };
+  /** A node built with `provenLeaks: true`: what its goroutine leak profiles proved. */
+  provenLeaks?: ProvenLeaks;
 }
 
 /** The budgets object as the schema gives it (each field optional). */
@@ -49,6 +52,8 @@ export interface BudgetSpec<S extends z.ZodType = z.ZodType> {
   judges: string;
   /** Judged on the cycles' trend: the phases need cycles. */
   needsTrend?: boolean;
+  /** On without being asked for this node (false in the scenario turns it off): the limit it then has. */
+  byDefault?: (node: NodeMeasurement) => unknown;
   schema: S;
   check: (limit: z.output<S>, ctx: CheckContext) => BudgetResult[];
 }
@@ -74,6 +79,7 @@ export const BUDGET_SCHEMAS = {
   errorRate: z.number().min(0).max(1),
   p95LatencyMs: z.number().positive(),
   noOomKill: z.boolean(),
+  noProvenLeaks: z.boolean(),
 } as const;
 
 export type BudgetKey = keyof typeof BUDGET_SCHEMAS;
@@ -250,6 +256,21 @@ export const BUDGETS: readonly BudgetSpec[] = [
     check: () => [], // judged in checkBudgets: it covers nodes that never reached the 'after' snapshot
   }),
   row({
+    key: 'noProvenLeaks',
+    names: () => ['proven goroutine leaks'],
+    scope: 'node',
+    unit: 'goroutines',
+    reads: "the goroutine leak profile (/debug/pprof/goroutineleak) of nodes built with provenLeaks: goroutines the GC proved blocked forever",
+    judges: "fails on any goroutine proven leaked that was not at 'before' (goroutineIgnore left out); on by default with provenLeaks",
+    schema: BUDGET_SCHEMAS.noProvenLeaks,
+    byDefault: (m) => (m.provenLeaks ? true : undefined),
+    check: (limit, { node: m }) => {
+      if (!limit || !m!.provenLeaks) return [];
+      const leaks = m!.provenLeaks;
+      return [{ name: 'proven goroutine leaks', node: m!.node, limit: 0, observed: leaks.newSinceBefore, unit: 'goroutines', pass: leaks.newSinceBefore === 0, message: describeProvenLeaks(leaks) }];
+    },
+  }),
+  row({
     key: null,
     names: () => ['history: <figure>'],
     scope: 'run',
@@ -281,6 +302,7 @@ const PROBE: Record<BudgetKey, unknown> = {
   errorRate: 0,
   p95LatencyMs: 1,
   noOomKill: true,
+  noProvenLeaks: true,
 };
 
 /** Every result name a budgets object produces per node. */

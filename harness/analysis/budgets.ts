@@ -39,7 +39,10 @@ export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloa
     }
   }
   for (const m of nodes.filter((n) => !notJudged.includes(n.node))) {
-    for (const spec of set) if (spec.scope === 'node') results.push(...spec.check((budgets as Record<string, unknown>)[spec.key!], { budgets, node: m, workloads }));
+    for (const spec of BUDGETS.filter((b) => b.scope === 'node' && b.key)) {
+      const limit = (budgets as Record<string, unknown>)[spec.key!] ?? spec.byDefault?.(m);
+      if (limit !== undefined) results.push(...spec.check(limit, { budgets, node: m, workloads }));
+    }
   }
   for (const spec of set) if (spec.scope === 'run') results.push(...spec.check((budgets as Record<string, unknown>)[spec.key!], { budgets, workloads }));
   return results;

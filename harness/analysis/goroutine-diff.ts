@@ -123,7 +123,8 @@ function entryOf(stack: readonly string[]): string {
   return i >= 0 ? stack[i] : '<unknown>';
 }
 
-function toMatcher(pattern: string | RegExp): (frame: string) => boolean {
+/** A frame matcher of an ignore list entry (also used by proven-leaks.ts). */
+export function toMatcher(pattern: string | RegExp): (frame: string) => boolean {
   if (typeof pattern === 'string') return (frame) => frame.includes(pattern);
   // A global or sticky RegExp keeps lastIndex between test() calls; use a stateless copy.
   const re = pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern;

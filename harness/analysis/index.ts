@@ -18,3 +18,5 @@ export { linkGrowth, GOROUTINE_STACK_MIN } from './growth-link.ts';
 export type { GrowthLinkInput, GrowthLinks, GrowthLink, GrowingGoroutines, HeapSite } from './growth-link.ts';
 export { goroutineCreators, creatorOf, creatorFromClosure, creatorKey, readGoroutineDump } from './goroutine-dump.ts';
 export type { GoroutineCreators } from './goroutine-dump.ts';
+export { provenLeaks, provenLeakGroups, readProvenLeaks, describeProvenLeaks } from './proven-leaks.ts';
+export type { ProvenLeaks, ProvenLeakStack, ProvenLeaksOptions } from './proven-leaks.ts';

@@ -15,9 +15,10 @@ import type { RunResult } from '../index.ts';
 /**
  * Leak per operation on each rung. Goroutines per operation for `goroutine`, bytes for the rest.
  * `subscription` (a goroutine per operation holding its bytes) has no ladder: its two budgets are the
- * goroutine and heap ones the `goroutine` and `map` ladders already measure.
+ * goroutine and heap ones the `goroutine` and `map` ladders already measure. `orphan-goroutine` has none
+ * either: every budget here sees it exactly as `goroutine` (only the goroutine leak profile tells them apart).
  */
-const LADDERS: Record<Exclude<LeakPattern, 'subscription'>, number[]> = {
+const LADDERS: Record<Exclude<LeakPattern, 'subscription' | 'orphan-goroutine'>, number[]> = {
   map: [8, 32, 128, 512, 2048],
   timers: [8, 32, 128, 512, 2048],
   logging: [8, 32, 128, 512, 2048],

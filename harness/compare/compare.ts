@@ -9,7 +9,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { LiveView } from '../report/console.ts';
 import type { RunSummary } from '../report/summary.ts';
-import { binaryFor } from '../run/network.ts';
+import { binaryFor, goExperimentOf } from '../run/network.ts';
 import { planNetwork } from '../run/plan.ts';
 import { runScenario } from '../run/run-scenario.ts';
 import { loadScenarioFile, validateScenario } from '../scenario/load.ts';
@@ -78,7 +78,7 @@ export async function prepareCompare(scenario: Scenario, options: Pick<CompareOp
   // Every spec's scenario check first: a typo in the candidate must not wait for the base's build.
   const resolved = sides.map(([flag, spec]) => ({ flag, spec, specs: named(flag, spec, () => planNetwork(scenario, { node: spec }).nodes) }));
   for (const { flag, spec, specs } of resolved) {
-    for (const { spec: nodeSpec } of specs) await namedAsync(flag, spec, () => binaryFor(nodeSpec, options.signal, options.log));
+    for (const node of specs) await namedAsync(flag, spec, () => binaryFor(node.spec, options.signal, options.log, goExperimentOf(node)));
   }
 }
 

@@ -77,6 +77,8 @@ export interface PrepareContext {
    * in between when the scenario has network faults.
    */
   dial(to: NodeSite, port: string): string;
+  /** GOEXPERIMENT the node's binary was built with: a program the flavor builds itself gets it too. */
+  goExperiment?: string;
 }
 
 export interface NodeFlavor {

@@ -5,6 +5,7 @@
  *   <cacheRoot>/nodes/<flavor>/<version>/<binary>       the binary
  *   <cacheRoot>/nodes/<flavor>/<version>/build.json     written last: binary + build.json = complete
  *   <cacheRoot>/nodes/<flavor>/<version>.lock           proper-lockfile lock while building
+ *   <cacheRoot>/nodes/<flavor>/<version>+goexperiment.<name>/   the same, built with GOEXPERIMENT=<name>
  *   <cacheRoot>/tmp/<flavor>-<version>-XXXXXX/          GOBIN of a build in progress (same filesystem,
  *                                                       so the final rename is atomic)
  */
@@ -34,6 +35,8 @@ export interface BuildInfo {
   buildSeconds: number;
   /** The source directory of a local build (recipe.localDir). */
   source?: string;
+  /** GOEXPERIMENT the build ran with, when chainsoak asked for an experiment (goroutineleakprofile). */
+  goExperiment?: string;
 }
 
 export interface InstalledBinary {
@@ -43,13 +46,26 @@ export interface InstalledBinary {
   builtAt: string;
   goVersion: string;
   sizeBytes: number;
+  /** The experiment the build was asked for (ensureBinary's goExperiment); absent for a plain build. */
+  goExperiment?: string;
 }
+
+/**
+ * The Go experiment that makes the runtime serve /debug/pprof/goroutineleak (Go 1.26+): goroutines a GC
+ * cycle proves can never run again. A node with `provenLeaks: true` is built with it.
+ */
+export const GOROUTINE_LEAK_EXPERIMENT = 'goroutineleakprofile';
 
 export interface EnsureBinaryOptions {
   /** Receives go's output line by line ("go: downloading ...") and chainsoak's own status lines. */
   onProgress?: (line: string) => void;
   /** Aborting kills the go process (and its compilers) and removes the temporary GOBIN. */
   signal?: AbortSignal;
+  /**
+   * Build with GOEXPERIMENT=<this> (added to any GOEXPERIMENT of the environment). A distinct binary:
+   * it gets its own cache directory, `<version>+goexperiment.<name>`.
+   */
+  goExperiment?: string;
 }
 
 /** Root of chainsoak's cache: $CHAINSOAK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/chainsoak. */
@@ -244,6 +260,25 @@ export function saysVersionMissing(output: readonly string[], recipe: GoBuildRec
   return records.some((r) => query.test(r) && missing.test(r) && !/does not contain package/.test(r));
 }
 
+/** GOEXPERIMENT with `experiment` last (go applies the list in order, so a `no<experiment>` before it loses). */
+function withExperiment(inherited: string | undefined, experiment: string): string {
+  const rest = (inherited ?? '').split(',').filter((e) => e !== '' && e !== experiment && e !== `no${experiment}`);
+  return [...rest, experiment].join(',');
+}
+
+/** The first Go release that has the experiment; an older toolchain refuses the GOEXPERIMENT outright. */
+const EXPERIMENT_SINCE: Record<string, [number, number]> = { [GOROUTINE_LEAK_EXPERIMENT]: [1, 26] };
+
+function checkExperimentToolchain(goVer: string, experiment: string): void {
+  const since = EXPERIMENT_SINCE[experiment];
+  const m = /^go(\d+)\.(\d+)/.exec(goVer);
+  if (!since || !m) return;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  if (major < since[0] || (major === since[0] && minor < since[1])) {
+    throw new UsageError(`GOEXPERIMENT=${experiment} needs Go ${since.join('.')} or newer; \`go env GOVERSION\` says ${goVer}`);
+  }
+}
+
 async function goVersion(env: NodeJS.ProcessEnv, cwd: string, signal?: AbortSignal): Promise<string> {
   const r = await runGo(['env', 'GOVERSION'], env, cwd, () => {}, signal);
   if (r.code !== 0) throw new InfraError(`\`go env GOVERSION\` failed (exit ${r.code ?? r.signal})`, { detail: r.lines.slice(-DETAIL_LINES).join('\n') });
@@ -307,13 +342,17 @@ export async function ensureBinary(
   flavorName: string,
   recipe: GoBuildRecipe,
   version: string,
-  opts: { onProgress?: (line: string) => void; signal?: AbortSignal } = {},
+  opts: EnsureBinaryOptions = {},
 ): Promise<string> {
   safeSegment('flavor name', flavorName);
   checkVersion(flavorName, recipe, version);
+  const experiment = opts.goExperiment;
+  if (experiment !== undefined && !/^[a-z0-9]+$/.test(experiment)) throw new UsageError(`bad Go experiment '${experiment}': expected a name like ${GOROUTINE_LEAK_EXPERIMENT}`);
   const root = cacheRoot();
-  const versionDir = path.join(root, 'nodes', flavorName, version);
-  const label = `${flavorName} ${version}`;
+  // Semver build metadata: `v1.17.10+goexperiment.goroutineleakprofile` sorts and reads as that version.
+  const cacheVersion = experiment ? `${version}+goexperiment.${experiment}` : version;
+  const versionDir = path.join(root, 'nodes', flavorName, cacheVersion);
+  const label = `${flavorName} ${version}${experiment ? ` (GOEXPERIMENT=${experiment})` : ''}`;
 
   const hit = cached(versionDir, recipe.binary);
   if (hit) return hit;
@@ -334,7 +373,7 @@ export async function ensureBinary(
     await mkdir(tmpParent, { recursive: true });
     // We hold the lock, so leftovers with our prefix are from a builder that was killed. mkdtemp adds 6
     // characters: a longer name is another version's (v1.2.3- vs v1.2.3-rc1-, src-x- vs src-x-leaks-...).
-    const prefix = `${flavorName}-${version}-`;
+    const prefix = `${flavorName}-${cacheVersion}-`;
     for (const name of await readdir(tmpParent)) {
       if (name.startsWith(prefix) && name.length === prefix.length + 6) await rm(path.join(tmpParent, name), { recursive: true, force: true });
     }
@@ -347,7 +386,10 @@ export async function ensureBinary(
     const env: NodeJS.ProcessEnv = recipe.localDir
       ? { ...process.env, GOBIN: tmp, GOFLAGS: goflags(), CGO_ENABLED: cgo, GOWORK: 'off' } // only the module's own go.mod/go.sum count
       : { ...process.env, GOBIN: tmp, GOFLAGS: goflags('-mod=mod'), CGO_ENABLED: cgo };
-    const goVer = await goVersion(env, tmp, opts.signal);
+    if (experiment) env.GOEXPERIMENT = withExperiment(process.env.GOEXPERIMENT, experiment);
+    // Asked without our experiment: a toolchain too old for it would refuse even `go env`, not say its version.
+    const goVer = await goVersion(experiment ? { ...env, GOEXPERIMENT: process.env.GOEXPERIMENT ?? '' } : env, tmp, opts.signal);
+    if (experiment) checkExperimentToolchain(goVer, experiment);
     const { args, cwd, ldflags } = buildCommand(recipe, version, tmp);
     opts.onProgress?.(`chainsoak: building ${label} with ${goVer}: go ${args.join(' ')}${recipe.localDir ? ` (in ${cwd})` : ''}`);
 
@@ -387,6 +429,10 @@ export async function ensureBinary(
       });
     }
     const toolchain = await builtWith(built, env, tmp, goVer);
+    // `go version` names a binary's experiments ("go1.26.8-X:goroutineleakprofile"): proof it is in.
+    if (experiment && !new RegExp(`X:(\\S*,)?${experiment}\\b`).test(toolchain)) {
+      throw new InfraError(`building ${label}: the binary's toolchain (${toolchain}) does not name the experiment ${experiment}`);
+    }
     const finalPath = path.join(versionDir, recipe.binary);
     await mkdir(versionDir, { recursive: true });
     await rename(built, finalPath);
@@ -403,6 +449,7 @@ export async function ensureBinary(
       builtAt: new Date().toISOString(),
       buildSeconds,
       ...(recipe.localDir ? { source: recipe.localDir } : {}),
+      ...(experiment ? { goExperiment: env.GOEXPERIMENT! } : {}),
     };
     const jsonTmp = path.join(tmp, BUILD_JSON);
     await writeFile(jsonTmp, JSON.stringify(info, null, 2) + '\n');
@@ -419,8 +466,8 @@ export async function ensureBinary(
   }
 }
 
-/** Every complete build in the cache, sorted by flavor, then version (semver order). */
-export function listInstalled(): Array<{ flavor: string; version: string; path: string; builtAt: string; goVersion: string; sizeBytes: number }> {
+/** Every complete build in the cache, sorted by flavor, then version (semver order; a plain build before its experiment builds). */
+export function listInstalled(): InstalledBinary[] {
   const nodes = path.join(cacheRoot(), 'nodes');
   const out: InstalledBinary[] = [];
   const dirs = (p: string) => {
@@ -431,16 +478,21 @@ export function listInstalled(): Array<{ flavor: string; version: string; path: 
     }
   };
   for (const flavor of dirs(nodes)) {
-    const versions = dirs(path.join(nodes, flavor)).sort((a, b) => (isSemverTag(a) && isSemverTag(b) ? compareSemver(a, b) : a < b ? -1 : 1));
-    for (const version of versions) {
-      const dir = path.join(nodes, flavor, version);
+    // `v1.2.3+goexperiment.x` is v1.2.3 built another way: compare the tags, then the whole names.
+    const tag = (name: string) => name.split('+')[0]!;
+    const versions = dirs(path.join(nodes, flavor)).sort((a, b) =>
+      isSemverTag(tag(a)) && isSemverTag(tag(b)) && tag(a) !== tag(b) ? compareSemver(tag(a), tag(b)) : a < b ? -1 : 1,
+    );
+    for (const name of versions) {
+      const dir = path.join(nodes, flavor, name);
       const info = readBuildInfo(dir);
       if (!info) continue;
       const bin = path.join(dir, info.binary);
       try {
         const st = statSync(bin);
         if (!st.isFile()) continue;
-        out.push({ flavor, version, path: bin, builtAt: info.builtAt, goVersion: info.goVersion, sizeBytes: st.size });
+        const experiment = /\+goexperiment\.([a-z0-9]+)$/.exec(name)?.[1];
+        out.push({ flavor, version: tag(name), path: bin, builtAt: info.builtAt, goVersion: info.goVersion, sizeBytes: st.size, ...(experiment ? { goExperiment: experiment } : {}) });
       } catch {
         /* binary gone: not installed */
       }

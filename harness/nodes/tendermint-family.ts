@@ -338,7 +338,7 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
       if (app === 'e2e') await setGenesisAppVersion(site.files, E2E_APP_VERSION);
       ids.push(await nodeIdOf(site.files));
     }
-    return await Promise.all(sites.map((site, i) => planNode(data, { site, dial: nodes[i]!.dial, opts, i, ids, sites, versions, quorumAt: quorumIndex(opts) })));
+    return await Promise.all(sites.map((site, i) => planNode(data, { site, dial: nodes[i]!.dial, opts, i, ids, sites, versions, quorumAt: quorumIndex(opts), goExperiment: nodes[i]!.goExperiment })));
   } finally {
     await first.files.remove('testnet').catch(() => undefined);
   }
@@ -358,7 +358,7 @@ function quorumIndex(opts: readonly ParsedOptions[]): number {
 /** One node's config.toml, app files and command line, once every home holds its keys and the genesis. */
 async function planNode(
   data: TendermintFamilyData,
-  net: { site: NodeSite; dial: PrepareContext['dial']; opts: readonly ParsedOptions[]; i: number; ids: readonly string[]; sites: readonly NodeSite[]; versions: ReadonlyArray<string | undefined>; quorumAt: number },
+  net: { site: NodeSite; dial: PrepareContext['dial']; opts: readonly ParsedOptions[]; i: number; ids: readonly string[]; sites: readonly NodeSite[]; versions: ReadonlyArray<string | undefined>; quorumAt: number; goExperiment: string | undefined },
 ): Promise<LaunchPlan> {
   const { site, opts, i, ids, sites, versions } = net;
   const o = opts[i]!;
@@ -380,7 +380,7 @@ async function planNode(
     if (version === undefined || !isSemverTag(version)) {
       throw new UsageError(`${site.name}: snapshotInterval runs ${data.build.module}/${E2E_NODE_RECIPE.cmdPath} at the binary's version, and \`${data.build.binary} version\` names none`);
     }
-    plan.program = { name: `${data.name}-e2e-node`, binary: await e2eNodeBinary(data, version) };
+    plan.program = { name: `${data.name}-e2e-node`, binary: await e2eNodeBinary(data, version, net.goExperiment) };
     await site.files.write('home/config/e2e-app.toml', await e2eAppToml(site, o.snapshotInterval));
     plan.args = [site.path('home/config/e2e-app.toml')];
     // The e2e node reads config.toml from $CMTHOME/config (Tendermint's from $TMHOME).
@@ -523,12 +523,15 @@ function checkSnapshotOptions(data: TendermintFamilyData, name: string, o: Parse
 
 const e2eBuilds = new Map<string, Promise<string>>();
 
-/** The e2e node program of the flavor's module at `version`, built into the cache on first use. */
-function e2eNodeBinary(data: TendermintFamilyData, version: string): Promise<string> {
-  const key = `${data.name}@${version}`;
+/**
+ * The e2e node program of the flavor's module at `version`, built into the cache on first use; with the
+ * node's Go experiment, since it replaces the node's own binary (provenLeaks).
+ */
+function e2eNodeBinary(data: TendermintFamilyData, version: string, goExperiment: string | undefined): Promise<string> {
+  const key = `${data.name}@${version}${goExperiment ? `+${goExperiment}` : ''}`;
   let built = e2eBuilds.get(key);
   if (!built) {
-    built = ensureBinary(`${data.name}-e2e-node`, { module: data.build.module, ...E2E_NODE_RECIPE }, version);
+    built = ensureBinary(`${data.name}-e2e-node`, { module: data.build.module, ...E2E_NODE_RECIPE }, version, goExperiment ? { goExperiment } : {});
     built.catch(() => e2eBuilds.delete(key));
     e2eBuilds.set(key, built);
   }

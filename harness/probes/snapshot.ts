@@ -1,6 +1,7 @@
 /**
  * A snapshot is what chainsoak compares: a heap profile taken after a forced GC (`heap?gc=1`), a
- * goroutine profile, and the runtime figures read right after them.
+ * goroutine profile, and the runtime figures read right after them. A node built with
+ * GOEXPERIMENT=goroutineleakprofile (`provenLeaks: true`) also gives its goroutine leak profile.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,6 +15,8 @@ export interface Snapshot {
   takenAt: string;
   heapProfile: string;
   goroutineProfile: string;
+  /** `/debug/pprof/goroutineleak` (goroutines a GC proved can never run again), when the node serves it. */
+  goroutineLeakProfile?: string;
   memstats: MemStats;
   goroutines: number;
   rssBytes: number | null;
@@ -21,7 +24,12 @@ export interface Snapshot {
 
 const PROFILE_TIMEOUT_MS = 60_000;
 
-export async function takeSnapshot(node: RunningNode, dir: string, label: string, signal?: AbortSignal): Promise<Snapshot> {
+export interface SnapshotOptions {
+  /** Also take the goroutine leak profile: only for a node built with the experiment (others answer 404). */
+  goroutineLeak?: boolean;
+}
+
+export async function takeSnapshot(node: RunningNode, dir: string, label: string, signal?: AbortSignal, options: SnapshotOptions = {}): Promise<Snapshot> {
   await mkdir(dir, { recursive: true });
   const base = node.endpoints.pprof;
   try {
@@ -36,11 +44,19 @@ export async function takeSnapshot(node: RunningNode, dir: string, label: string
     await writeFile(heapProfile, heap);
     await writeFile(goroutineProfile, goroutine);
     const goroutines = await readGoroutineCount(node.endpoints, signal);
+    // Last: serving it runs a GC cycle of its own (with leak detection), which must not come between
+    // the heap profile and MemStats above.
+    let goroutineLeakProfile: string | undefined;
+    if (options.goroutineLeak) {
+      goroutineLeakProfile = path.join(dir, `goroutineleak-${label}.pb.gz`);
+      await writeFile(goroutineLeakProfile, await fetchBytes(`${base}/debug/pprof/goroutineleak`, PROFILE_TIMEOUT_MS, signal));
+    }
     return {
       label,
       takenAt: new Date().toISOString(),
       heapProfile,
       goroutineProfile,
+      ...(goroutineLeakProfile ? { goroutineLeakProfile } : {}),
       memstats,
       goroutines,
       rssBytes: (await node.rssBytes()) ?? null,

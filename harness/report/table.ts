@@ -1,5 +1,6 @@
 /** The verdict table printed at the end of a run. */
 import Table from 'cli-table3';
+import { describeProvenLeaks } from '../analysis/proven-leaks.ts';
 import type { RunSummary } from './summary.ts';
 
 export function verdictTable(summary: RunSummary): string {
@@ -31,6 +32,10 @@ export function verdictTable(summary: RunSummary): string {
       for (const g of gr) lines.push(`  ${String('+' + g.count).padStart(6)}  ${g.stack.length ? `${g.stack[0]} ← … ← ${g.entry}` : '(goroutine with no stack)'}`);
     }
     if (linksWorthSaying(node)) lines.push(`${node.name} ${node.growthLinks!.message}`);
+    if (node.provenLeaks?.total) {
+      lines.push(`${node.name} ${describeProvenLeaks(node.provenLeaks)}:`);
+      for (const s of node.provenLeaks.stacks.slice(0, 3)) lines.push(`  ${String(s.count).padStart(6)} (${s.newSinceBefore >= 0 ? '+' : ''}${s.newSinceBefore})  ${s.blockedIn} ← … ← ${s.entry}`);
+    }
   }
   if (summary.error) lines.push(`error: ${summary.error.message}`);
   lines.push(`report: ${summary.reportDir}`);

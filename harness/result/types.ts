@@ -297,6 +297,35 @@ export interface GrowthLinks {
   message: string;
 }
 
+/** Goroutines the Go runtime proved leaked (GOEXPERIMENT=goroutineleakprofile; analysis/proven-leaks.ts). */
+export interface ProvenLeakStack {
+  /** Function names, leaf first (runtime.gopark … the goroutine's start function). */
+  stack: string[];
+  /** The start function of the goroutines (the last frame): the profile has no `created by`. */
+  entry: string;
+  /** The first frame outside the runtime and sync packages: the code that blocks forever. */
+  blockedIn: string;
+  /** Proven leaked goroutines with this stack in the 'after' profile. */
+  count: number;
+  /** The same in the 'before' profile (0 without one). */
+  before: number;
+  /** count − before, never below 0. */
+  newSinceBefore: number;
+}
+
+export interface ProvenLeaks {
+  /** Proven leaked goroutines in the 'after' profile (ignored stacks left out). */
+  total: number;
+  /** The same in the 'before' profile; null when there is none. */
+  before: number | null;
+  /** Goroutines proven since 'before': the growth of each stack, summed (all of `total` without a before). */
+  newSinceBefore: number;
+  /** Every stack of the 'after' profile, most new first, then most goroutines. */
+  stacks: ProvenLeakStack[];
+  /** Proven leaked goroutines at 'after' on stacks the ignore list matched. */
+  ignored: number;
+}
+
 export interface BudgetResult {
   name: string;
   /** Node name, or '*' for run-wide workload objectives. */
@@ -364,6 +393,8 @@ export interface NodeReport {
   patterns: PatternFinding[];
   /** Heap growth and goroutine growth linked by shared frames: one leak, its goroutines' creator named. */
   growthLinks?: GrowthLinks;
+  /** Built with `provenLeaks: true`: goroutines the runtime proved blocked forever, by stack, and their profiles. */
+  provenLeaks?: ProvenLeaks & { profiles: { before?: string; after: string } };
 }
 
 /** Where the memory is, per phase (runtime.MemStats names). */

@@ -7,6 +7,7 @@ import { diffGoroutines, diffHeap, readProfile } from '../analysis/index.ts';
 import type { NodeMeasurement } from '../analysis/budgets.ts';
 import { classifyGrowth } from '../analysis/patterns.ts';
 import { linkGrowth } from '../analysis/growth-link.ts';
+import { readProvenLeaks } from '../analysis/proven-leaks.ts';
 import { attributeGrowth } from '../analysis/attribution.ts';
 import { fitTrend, judgeHeapTrend, projectToLimit, tailLength, type TrendPoint, type TrendProjection } from '../analysis/trend.ts';
 import type { Attribution } from '../result/types.ts';
@@ -38,6 +39,8 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
   const outside = outsideHeap(before, after);
   const goroutines = diffGoroutines(beforeGoroutines, afterGoroutines, { ignore: goroutineIgnore, top: TOP });
   const rel = (p: string) => path.relative(run.dir, p);
+  // A node built with provenLeaks: what the runtime proved (a disrupted node's 'before' is another process's).
+  const leaks = after.goroutineLeakProfile ? readProvenLeaks(disrupted ? undefined : before.goroutineLeakProfile, after.goroutineLeakProfile, { ignore: goroutineIgnore }) : undefined;
   const report: NodeReport = {
     name: member.node.name,
     flavor: member.flavor.name,
@@ -67,6 +70,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
       `go tool pprof -http=127.0.0.1:0 -diff_base ${rel(before.heapProfile)} ${rel(after.heapProfile)}`,
       `go tool pprof -top -diff_base ${rel(before.goroutineProfile)} ${rel(after.goroutineProfile)}`,
       `go tool pprof -traces ${rel(after.goroutineProfile)}`,
+      ...(after.goroutineLeakProfile ? [`go tool pprof -traces ${rel(after.goroutineLeakProfile)}`] : []),
     ],
     log: rel(member.node.logPath),
     disrupted,
@@ -79,6 +83,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     patterns: disrupted
       ? []
       : classifyGrowth({ heapBefore: beforeHeap, heapAfter: afterHeap, goroutineBefore: beforeGoroutines, goroutineAfter: afterGoroutines, outsideHeap: outside, goroutineIgnore }),
+    ...(leaks ? { provenLeaks: { ...leaks, profiles: { ...(before.goroutineLeakProfile ? { before: rel(before.goroutineLeakProfile) } : {}), after: rel(after.goroutineLeakProfile!) } } } : {}),
     ...(disrupted ? {} : { growthLinks: linkGrowth({ heapBefore: beforeHeap, heapAfter: afterHeap, goroutineBefore: beforeGoroutines, goroutineAfter: afterGoroutines, goroutineIgnore }) }),
   };
   const measurement: NodeMeasurement = {
@@ -91,6 +96,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     rssAfter: after.rssBytes,
     ...(run.runtime === 'external' ? { rssAbsent: 'the RSS of a node on the external runtime cannot be read (it is not a process chainsoak runs)' } : {}),
     ...(trend ? { trend: { heapAlloc: trend.heapAlloc, goroutines: trend.goroutines } } : {}),
+    ...(leaks ? { provenLeaks: leaks } : {}),
   };
   return { report, measurement };
 }

@@ -42,8 +42,10 @@ export class TrendRecorder {
   }
 }
 
-/** Snapshot every running node (heap?gc=1, goroutines, MemStats, RSS); a node that is down gets null. */
+/** Snapshot every running node (heap?gc=1, goroutines, MemStats, RSS, proven leaks where built for them); a node that is down gets null. */
 export async function snapshotAll(run: RunContext, network: Network, label: string): Promise<Array<Snapshot | null>> {
   run.event('snapshot', label);
-  return Promise.all(network.members.map((m) => (m.node.isRunning() ? takeSnapshot(m.node, path.join(run.dir, 'profiles', m.node.name), label, run.signal) : null)));
+  const snapshot = (m: Network['members'][number]) =>
+    takeSnapshot(m.node, path.join(run.dir, 'profiles', m.node.name), label, run.signal, { goroutineLeak: m.provenLeaks === true });
+  return Promise.all(network.members.map((m) => (m.node.isRunning() ? snapshot(m) : null)));
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { InfraError } from '../errors.ts';
 import type { NodeFlavor, LaunchPlan, NodeDetails } from '../nodes/flavor.ts';
 import { Links } from '../faults/links.ts';
-import { ensureBinary } from '../nodes/install.ts';
+import { ensureBinary, GOROUTINE_LEAK_EXPERIMENT } from '../nodes/install.ts';
 import type { NodeSpec } from '../nodes/node-spec.ts';
 import { describeExit } from '../runtimes/managed-node.ts';
 import type { ExitInfo, NetworkView, NodeRuntime, NodeSite, RunningNode } from '../runtimes/runtime.ts';
@@ -28,6 +28,8 @@ export interface NetworkMember {
   details: NodeDetails;
   /** Blocks between app snapshots, where the flavor's plan says the node takes them. */
   snapshotInterval?: number;
+  /** Built with GOEXPERIMENT=goroutineleakprofile: its snapshots take the goroutine leak profile. */
+  provenLeaks?: true;
 }
 
 export interface Network extends NetworkView {
@@ -56,12 +58,18 @@ export interface LaunchHooks {
   onOomKill?(node: string, info: ExitInfo): void;
 }
 
+/** The Go experiment a node of the plan is built with, if any (plan.ts refused it for a node chainsoak does not build). */
+export function goExperimentOf(node: Pick<NodePlan, 'provenLeaks'>): string | undefined {
+  return node.provenLeaks ? GOROUTINE_LEAK_EXPERIMENT : undefined;
+}
+
 /** The binary for a spec: the developer's own, or a cached build of the version (built on first use). */
-export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (line: string) => void): Promise<string> {
+export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (line: string) => void, goExperiment?: string): Promise<string> {
   return (
     spec.binaryPath ??
     ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
       ...(signal ? { signal } : {}),
+      ...(goExperiment ? { goExperiment } : {}),
       // go's download lines show progress; its error lines end up in the error we throw.
       onProgress: (line) => {
         if (/^(go: downloading|chainsoak: building)/.test(line)) log?.(line.replace(/^chainsoak: /, ''));
@@ -85,11 +93,13 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
   for (const node of plan.nodes) {
     throwIfAborted();
     // A user-named image needs no binary; everything else runs a cached build or the developer's own.
-    const binary = node.image ? undefined : await binaryFor(node.spec, hooks.signal, hooks.log);
+    const goExperiment = goExperimentOf(node);
+    const binary = node.image ? undefined : await binaryFor(node.spec, hooks.signal, hooks.log, goExperiment);
     const site = await network.runtime.place({
       name: node.name,
       flavor: node.flavor.name,
-      version: node.version,
+      // Like the cache's directory: a container image of the experiment build gets a tag of its own.
+      version: goExperiment ? `${node.version}+goexperiment.${goExperiment}` : node.version,
       artifact: node.image ? { image: node.image } : { binary: binary! },
       portNames: node.flavor.portNames,
       dir: path.join(hooks.dir, 'nodes', node.name),
@@ -106,7 +116,14 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
     const group = plan.nodes.filter((n) => n.flavor === flavor);
     const contexts = group.map((node) => {
       const { site } = placed.get(node)!;
-      return { site, version: node.version, options: node.options, dial: links ? (to: NodeSite, port: string) => links.dial(site.name, to, port) : directDial };
+      const goExperiment = goExperimentOf(node);
+      return {
+        site,
+        version: node.version,
+        options: node.options,
+        dial: links ? (to: NodeSite, port: string) => links.dial(site.name, to, port) : directDial,
+        ...(goExperiment ? { goExperiment } : {}),
+      };
     });
     const plans = flavor.prepareNetwork ? await flavor.prepareNetwork(contexts) : await Promise.all(contexts.map((c) => flavor.prepare(c)));
     group.forEach((node, i) => {
@@ -151,6 +168,7 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
       dir: path.join(hooks.dir, 'nodes', node.name),
       details: running.details,
       ...(launch!.snapshotInterval ? { snapshotInterval: launch!.snapshotInterval } : {}),
+      ...(node.provenLeaks ? { provenLeaks: true as const } : {}),
     });
   }
 }

@@ -27,6 +27,8 @@ export interface NodePlan {
   limits?: { memBytes?: number; cpus?: number };
   /** Container runtime: an image to run instead of one built from the binary. */
   image?: string;
+  /** Built with GOEXPERIMENT=goroutineleakprofile; every snapshot takes its goroutine leak profile. */
+  provenLeaks?: true;
 }
 
 export interface NetworkPlan {
@@ -66,6 +68,7 @@ export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): 
         ? { limits: { ...(decl.memLimit !== undefined ? { memBytes: decl.memLimit } : {}), ...(decl.cpus !== undefined ? { cpus: decl.cpus } : {}) } }
         : {}),
       ...(decl.image ? { image: decl.image } : {}),
+      ...(decl.provenLeaks ? { provenLeaks: true as const } : {}),
     }));
   });
   if (override && !nodes.some((n) => n.spec === override)) {
@@ -76,6 +79,7 @@ export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): 
   // What the scenario asks of the runtime, checked before anything is built: errors name the file.
   return named(scenario, () => {
     if (runtime !== 'container') checkContainerOnly(scenario, runtime);
+    checkProvenLeaks(nodes, runtime);
     return {
       runtime,
       nodes,
@@ -113,6 +117,16 @@ function checkContainerOnly(scenario: Scenario, runtime: RuntimeKind): void {
       if (!isLinkFault(fault) && networkCutActions.includes(fault.action)) throw new UsageError(`phases[${p}].faults[${f}]: ${fault.action} cuts a container's network: it ${hint}`);
     }),
   );
+}
+
+/** provenLeaks needs a binary chainsoak builds itself (with the experiment): one line per kind of node that has none. */
+function checkProvenLeaks(nodes: NodePlan[], runtime: RuntimeKind): void {
+  const why = 'provenLeaks needs a node chainsoak builds (with GOEXPERIMENT=goroutineleakprofile)';
+  for (const node of nodes.filter((n) => n.provenLeaks)) {
+    if (runtime === 'external') throw new UsageError(`${node.name}: ${why}; the external runtime builds none`);
+    if (node.image) throw new UsageError(`${node.name}: ${why}, not the image ${node.image}`);
+    if (node.spec.binaryPath) throw new UsageError(`${node.name}: ${why}, not your own binary ${node.spec.binaryPath}; give a version instead`);
+  }
 }
 
 /**

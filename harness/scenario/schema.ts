@@ -39,6 +39,12 @@ const nodeDecl = z.strictObject({
   endpoints: externalEndpointsSchema.optional(),
   /** runtime 'external': host:port other nodes reach its p2p port at (peer-churn workloads). */
   p2p: z.string().regex(/^[^\s:]+:\d+$/, 'host:port').optional(),
+  /**
+   * Build the node with GOEXPERIMENT=goroutineleakprofile (Go 1.26+, its own cache entry) and take its
+   * goroutine leak profile at every snapshot: goroutines a GC cycle proved can never run again. Only for a
+   * node chainsoak builds (a release or the fixture), not a binary path, an image or an external node.
+   */
+  provenLeaks: z.boolean().optional(),
 });
 
 const phase = z.strictObject({
@@ -95,6 +101,9 @@ export const scenarioSchema = z.strictObject({
     if (s.budgets[key] !== undefined && s.budgets[key] !== false && cycles < MIN_TREND_POINTS - 1) {
       ctx.addIssue({ code: 'custom', path: ['budgets', key], message: `needs a trend: give the phases at least ${MIN_TREND_POINTS - 1} cycles in all (phases[].cycles)` });
     }
+  }
+  if (s.budgets.noProvenLeaks && !s.nodes.some((n) => n.provenLeaks)) {
+    ctx.addIssue({ code: 'custom', path: ['budgets', 'noProvenLeaks'], message: 'needs a node built with provenLeaks: true (its goroutine leak profile is what it judges)' });
   }
   // A date to OOM needs a limit: the scenario's, or each node's own.
   const unlimited = s.nodes.filter((n) => n.memLimit === undefined).map((n) => n.name);

@@ -86,3 +86,19 @@ export function pprofDiff(dir: string, kind: 'heap' | 'goroutine'): PprofTable {
 export function pprofCum(dir: string, kind: 'heap' | 'goroutine', fn: string): number {
   return pprofDiff(dir, kind).rows.find((r) => r.function === fn)?.cum ?? 0;
 }
+
+/** `go tool pprof -traces`: the value of each stack of function names (leaf first, markers dropped), summed over labels. */
+export function pprofTraceGroups(cwd: string, file: string): Map<string, number> {
+  const out = runPprof(['-traces', file], cwd);
+  const groups = new Map<string, number>();
+  for (const block of out.split(/^-+\+-+$/m).slice(1)) {
+    const lines = block.split('\n').filter((l) => l.trim() !== '');
+    // Label lines ("       who:  labeled") come before the value line; frames follow it.
+    const valueAt = lines.findIndex((l) => /^\s*-?\d+\s{3}\S/.test(l));
+    if (valueAt < 0) continue;
+    const first = /^\s*(-?\d+)\s{3}(.+)$/.exec(lines[valueAt]!)!;
+    const key = [splitMarker(first[2]!).name, ...lines.slice(valueAt + 1).map((l) => splitMarker(l.trim()).name)].join('\n');
+    groups.set(key, (groups.get(key) ?? 0) + Number(first[1]));
+  }
+  return groups;
+}

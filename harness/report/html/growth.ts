@@ -3,6 +3,7 @@ import type { NodeReport } from '../summary.ts';
 import { esc, slugify } from './escape.ts';
 import { bytes, count, signed, signedBytes } from './format.ts';
 import { linksWorthSaying } from '../table.ts';
+import { describeProvenLeaks } from '../../analysis/proven-leaks.ts';
 
 export function heapGrowthTable(node: NodeReport): string {
   const rows = node.heap.topGrowth;
@@ -82,4 +83,16 @@ export function trendEvidenceSection(node: NodeReport): string {
 /** Heap profiles are sampled (runtime.MemProfileRate): figures near the rate are estimates. */
 export function sampleRateNote(node: NodeReport): string {
   return node.heapSampleRate ? `<p class="note">The heap profiles record one sample per ${bytes(node.heapSampleRate)} allocated, on average: figures of that order are estimates.</p>` : '';
+}
+
+/** Goroutines the Go runtime proved leaked (nodes built with provenLeaks), by stack. */
+export function provenLeaksSection(node: NodeReport): string {
+  const leaks = node.provenLeaks;
+  if (!leaks) return '';
+  const rows = leaks.stacks
+    .slice(0, 15)
+    .map((s) => `<tr><td class="fn">${esc(s.entry)}</td><td>${esc(s.blockedIn)}</td><td class="num">${count(s.count)}</td><td class="num">${signed(s.newSinceBefore)}</td><td><details><summary>stack</summary><pre class="stack">${s.stack.map(esc).join('\n')}</pre></details></td></tr>`)
+    .join('');
+  const table = rows ? `<table class="data"><thead><tr><th>entry</th><th>blocked in</th><th>goroutines</th><th>new since before</th><th></th></tr></thead><tbody>${rows}</tbody></table>` : '';
+  return `<h3>Goroutines the Go runtime proved leaked</h3><p>${esc(describeProvenLeaks(leaks))} (<code>go tool pprof -traces ${esc(leaks.profiles.after)}</code>)</p>${table}`;
 }

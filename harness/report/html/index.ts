@@ -13,7 +13,7 @@ import { chartData, chartsSection } from './charts.ts';
 import { esc, slugify } from './escape.ts';
 import { flameSection } from './flame.ts';
 import { goroutineSection } from './goroutines.ts';
-import { goroutineGrowthTable, heapGrowthTable, patternsSection, trendEvidenceSection, sampleRateNote } from './growth.ts';
+import { goroutineGrowthTable, heapGrowthTable, patternsSection, provenLeaksSection, trendEvidenceSection, sampleRateNote } from './growth.ts';
 import { eventsSection, headerSection } from './header.ts';
 import { fileLink, nodeFilesSection, runFilesSection } from './links.ts';
 import { memorySection } from './memory.ts';
@@ -63,6 +63,7 @@ function nodeSection(summary: RunSummary, node: NodeReport): string {
     '<h3>Top goroutine growth</h3>',
     goroutineGrowthTable(node),
     trendEvidenceSection(node),
+    provenLeaksSection(node),
     patternsSection(node),
     `<h3>Heap flame graph, after against before</h3><p class="note">${fileLink(summary.reportDir, node.profiles.heapBefore)} → ${fileLink(summary.reportDir, node.profiles.heapAfter)}</p>`,
     flameSection(slug, profiles(node.profiles.heapBefore, node.profiles.heapAfter)),
