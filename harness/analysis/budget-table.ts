@@ -52,6 +52,8 @@ export interface BudgetSpec<S extends z.ZodType = z.ZodType> {
   judges: string;
   /** Judged on the cycles' trend: the phases need cycles. */
   needsTrend?: boolean;
+  /** About how the node ended, so judged for nodes without both snapshots too (checkBudgets does it). */
+  judgesUnmeasured?: true;
   /** On without being asked for this node (false in the scenario turns it off): the limit it then has. */
   byDefault?: (node: NodeMeasurement) => unknown;
   schema: S;
@@ -252,6 +254,7 @@ export const BUDGETS: readonly BudgetSpec[] = [
     unit: 'ratio',
     reads: "the runtime's exit report of nodes with a memLimit (the kernel's OOM killer)",
     judges: 'fails when the node was OOM-killed; on by default with memLimit, false only reports it',
+    judgesUnmeasured: true,
     schema: BUDGET_SCHEMAS.noOomKill,
     check: () => [], // judged in checkBudgets: it covers nodes that never reached the 'after' snapshot
   }),

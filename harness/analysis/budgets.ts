@@ -25,7 +25,7 @@ export function checkBudgets(budgets: Budgets, nodes: NodeMeasurement[], workloa
   const set = BUDGETS.filter((b) => b.key && (budgets as Record<string, unknown>)[b.key] !== undefined);
   for (const name of new Set(notJudged)) {
     const why = killed.has(name) ? 'the OOM killer ended this node before the final snapshot' : 'a scenario fault hit this node during the measured window';
-    for (const spec of set.filter((b) => b.scope === 'node')) {
+    for (const spec of set.filter((b) => b.scope === 'node' && !b.judgesUnmeasured)) {
       for (const budget of spec.names((budgets as Record<string, unknown>)[spec.key!])) {
         results.push({ name: budget, node: name, limit: NaN, observed: NaN, unit: spec.unit, pass: true, skipped: true, message: `not judged: ${why}` });
       }
