@@ -207,7 +207,7 @@ export interface GrowthSite {
   function: string;
   /** inuse_space at the last tail profile minus the first (what `go tool pprof -diff_base` nets for these stacks). */
   growth: number;
-  /** Least-squares slope over the tail profiles, bytes per cycle, with its 99% interval. */
+  /** Least-squares slope over the tail profiles, bytes per cycle, with its 95% interval. */
   slopePerCycle: number;
   slopeCI: [number, number];
   /** The stack (leaf first) that grew most, for the report. */

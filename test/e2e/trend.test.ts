@@ -115,5 +115,10 @@ describe('trend verdict on real nodes', function () {
     assert.deepEqual(onDisk.budgets, summary.budgets);
     assert.equal(onDisk.verdict, summary.verdict);
     assertSameShape(onDisk);
+    // The HTML report shows the evidence and draws the steady-state line with its projection.
+    const html = readFileSync(path.join(summary.reportDir, 'report.html'), 'utf8');
+    assert.match(html, /<h3>Heap trend evidence: leak<\/h3>/);
+    assert.match(html, /<td class="fn">main\.recordHeight<\/td>/);
+    assert.ok(html.includes(`steady-state line: ${projection.message}`), 'the projection line on the heap chart');
   });
 });
