@@ -1,7 +1,13 @@
-/** Small loopback HTTP helpers for probes and readiness checks, with a timeout on every request. */
+/**
+ * Small loopback HTTP helpers for probes and readiness checks, with a timeout on every request. Every
+ * request asks for an uncompressed answer: fetch() offers gzip by default, and a node that takes it up
+ * (Prometheus' promhttp, geth's RPC server) keeps gzip writers in a sync.Pool — megabytes of the probe's
+ * own making in the node's heap profiles, which the trend's attribution would have to explain away.
+ */
+const PLAIN = { 'accept-encoding': 'identity' } as const;
 
 export async function fetchBytes(url: string, timeoutMs: number, signal?: AbortSignal): Promise<Buffer> {
-  const response = await fetch(url, { signal: withTimeout(timeoutMs, signal) });
+  const response = await fetch(url, { headers: PLAIN, signal: withTimeout(timeoutMs, signal) });
   if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);
   return Buffer.from(await response.arrayBuffer());
 }
@@ -10,7 +16,7 @@ export async function fetchBytes(url: string, timeoutMs: number, signal?: AbortS
 export async function jsonRpc<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 5000, signal?: AbortSignal): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...PLAIN, 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
     signal: withTimeout(timeoutMs, signal),
   });
@@ -24,7 +30,7 @@ export async function jsonRpc<T>(url: string, method: string, params: unknown[] 
 export async function jsonRpcBatch(url: string, calls: Array<{ method: string; params?: unknown[] }>, timeoutMs = 5000, signal?: AbortSignal): Promise<unknown[]> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...PLAIN, 'content-type': 'application/json' },
     body: JSON.stringify(calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params ?? [] }))),
     signal: withTimeout(timeoutMs, signal),
   });
@@ -43,7 +49,7 @@ export async function jsonRpcBatch(url: string, calls: Array<{ method: string; p
  */
 export async function fetchFirstLine(url: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   const controller = new AbortController();
-  const response = await fetch(url, { signal: AbortSignal.any([controller.signal, withTimeout(timeoutMs, signal)]) });
+  const response = await fetch(url, { headers: PLAIN, signal: AbortSignal.any([controller.signal, withTimeout(timeoutMs, signal)]) });
   if (!response.ok || !response.body) throw new Error(`GET ${url}: HTTP ${response.status}`);
   const reader = response.body.getReader();
   let text = '';
