@@ -43,6 +43,21 @@ describe('usage errors', function () {
     assertOneLine(r.stderr, 'bad-duration.ts', 'phases[0].duration', 'duration');
   });
 
+  it('the verdict budgets: a wrong noLeakTrend, an oomAfter with no limit, noProvenLeaks with no provenLeaks node, each one line', async () => {
+    const cases: Array<[string, string[]]> = [
+      ["noLeakTrend: 'strictly'", ['budgets.noLeakTrend']],
+      ["oomAfter: { atLeast: '30d' }", ['budgets.oomAfter.limit', 'memLimit on every node (geth has none)']],
+      ["oomAfter: { limit: '8GB', atLeast: '30 days' }", ['budgets.oomAfter.atLeast', 'duration']],
+      ['noProvenLeaks: true', ['budgets.noProvenLeaks', 'provenLeaks: true']],
+    ];
+    for (const [budget, needles] of cases) {
+      const cycles = valid.replace("duration: '10s',", "duration: '10s', cycles: 5,").replace('goroutineGrowth: 10', budget);
+      const r = await cli(['run', scenarioFile('budget.ts', cycles)]);
+      assert.equal(r.code, 2, budget);
+      assertOneLine(r.stderr, 'budget.ts', ...needles);
+    }
+  });
+
   it('an unknown flavor option is named', async () => {
     const file = scenarioFile('bad-option.ts', valid.replace("node: 'geth' }", "node: 'geth', options: { devPerod: 2 } }"));
     const r = await cli(['run', file]);
