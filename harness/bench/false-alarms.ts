@@ -7,7 +7,9 @@
  * (and re-judged offline by a newer verdict).
  * BENCH_FALSE_ALARM_RUNS (default 2) repeats the matrix; BENCH_FALSE_ALARM_MINUTES (default 3) sets each
  * run's trend phase; BENCH_FALSE_ALARM_ONLY=cometbft@v0.37.18,geth keeps configurations whose name
- * contains one of the words; BENCH_FALSE_ALARM_REPORTS (default reports/false-alarms) is where runs go.
+ * contains one of the words; BENCH_FALSE_ALARM_REPORTS (default reports/false-alarms) is where runs go;
+ * BENCH_FALSE_ALARM_MEMPROFILERATE sets the nodes' heap sample rate: at Go's 512 KB a tail growing
+ * ~100 KB a cycle is one profile sample or none, too coarse to say what grew.
  */
 import path from 'node:path';
 import Table from 'cli-table3';
@@ -84,7 +86,7 @@ function configs(): Config[] {
   return out;
 }
 
-function scenario(c: Config, run: number, minutes: number): ScenarioInput {
+function scenario(c: Config, run: number, minutes: number, memProfileRate?: number): ScenarioInput {
   const ms = Math.round(minutes * 60_000);
   return {
     name: `fa-${c.name.replace(/[@/.]/g, '-')}-r${run}`.slice(0, 41),
@@ -95,6 +97,7 @@ function scenario(c: Config, run: number, minutes: number): ScenarioInput {
     cooldown: '5s',
     sampleInterval: '5s',
     budgets: BUDGETS,
+    ...(memProfileRate ? { memProfileRate } : {}),
   };
 }
 
@@ -123,15 +126,16 @@ export async function falseAlarms(row: (label: string, value: string) => void): 
   const minutes = Number(process.env.BENCH_FALSE_ALARM_MINUTES ?? 3);
   const only = process.env.BENCH_FALSE_ALARM_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
   const reportsDir = path.resolve(process.env.BENCH_FALSE_ALARM_REPORTS ?? 'reports/false-alarms');
+  const rate = process.env.BENCH_FALSE_ALARM_MEMPROFILERATE ? Number(process.env.BENCH_FALSE_ALARM_MEMPROFILERATE) : undefined;
   const matrix = configs().filter((c) => !only || only.some((w) => c.name.includes(w)));
-  row(`6. false alarms on healthy nodes: ${matrix.length} configurations × ${runs} runs of ${minutes} min in ${CYCLES} cycles`, reportsDir);
+  row(`6. false alarms on healthy nodes: ${matrix.length} configurations × ${runs} runs of ${minutes} min in ${CYCLES} cycles${rate ? `, heap sampled every ${rate} B` : ''}`, reportsDir);
   const results = new Map<Config, RunResult[]>(matrix.map((c) => [c, []]));
   const t0 = Date.now();
   // Run-major and one at a time: a whole pass of the matrix lands before the repeats, and on 2 cores runs
   // side by side would distort each other's timing and heap.
   for (let i = 1; i <= runs; i++) {
     for (const c of matrix) {
-      const r = await runScenario(scenario(c, i, minutes), { reportsDir });
+      const r = await runScenario(scenario(c, i, minutes, rate), { reportsDir });
       results.get(c)!.push(r);
       for (const line of describe(c, i, r)) console.log(line);
     }
