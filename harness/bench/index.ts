@@ -5,7 +5,9 @@
  *   3. time to verdict minus the scenario's declared time (binaries cached), on the process and the
  *      container runtime (image built);
  *   4. chainsoak's own peak RSS through a long flood, and whether it stays flat;
- *   5. the budgets' sensitivity on the Go leak fixture, and their false alarms on healthy nodes.
+ *   5. the budgets' sensitivity on the Go leak fixture, and their false alarms on healthy nodes;
+ *   6. false alarms on real healthy nodes: geth and CometBFT/Tendermint versions under floods, websocket
+ *      churn and peer churn (false-alarms.ts; its own BENCH_FALSE_ALARM_* variables, reports kept).
  * BENCH_SOAK_MINUTES (default 10) sets the length of 4; BENCH_SENSITIVITY_RUNS (default 2) the repeats
  * of 5; BENCH_ONLY=1,3 runs a subset.
  */
@@ -13,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { runScenario, type RunOptions, type RunResult, type ScenarioInput } from '../index.ts';
 import { dockerStatus } from '../runtimes/docker/index.ts';
+import { falseAlarms } from './false-alarms.ts';
 import { sensitivity } from './sensitivity.ts';
 
 const reportsDir = path.join(os.tmpdir(), 'chainsoak-bench');
@@ -99,7 +102,7 @@ async function selfRss(): Promise<void> {
 }
 
 const sensitivityRuns = Number(process.env.BENCH_SENSITIVITY_RUNS ?? 2);
-const benches = [generatorCost, saturation, overhead, selfRss, () => sensitivity(run, row, sensitivityRuns)];
+const benches = [generatorCost, saturation, overhead, selfRss, () => sensitivity(run, row, sensitivityRuns), () => falseAlarms(row)];
 console.log(`chainsoak bench on ${os.cpus().length} cores, Node ${process.version}; reports in ${reportsDir}`);
 for (const [i, bench] of benches.entries()) {
   if (only && !only.includes(i + 1)) continue;
