@@ -14,14 +14,16 @@
 import path from 'node:path';
 import Table from 'cli-table3';
 import { runScenario, type RunResult, type ScenarioInput } from '../index.ts';
+import { nodeBudgetNames } from '../analysis/budget-table.ts';
 import type { BudgetsInput } from '../scenario/schema.ts';
 import { formatBytes } from '../scenario/units.ts';
 
 const CYCLES = 12;
-const BUDGETS: BudgetsInput = { noLeakTrend: true, heapGrowthPer1kOps: '64KB', goroutineGrowth: 20, goroutineGrowthPer1kOps: 1 };
-const BUDGET_NAMES = ['heap trend', 'goroutine trend', 'heap growth per 1k ops', 'goroutine growth', 'goroutine growth per 1k ops'];
+/** The budgets a nightly would set, the issue's day budget among them; their result names come from the budget table. */
+const NIGHTLY_BUDGETS: BudgetsInput = { noLeakTrend: true, heapGrowthPer1kOps: '64KB', maxGrowthPerDay: '256MB', goroutineGrowth: 20, goroutineGrowthPer1kOps: 1 };
+const BUDGET_NAMES = nodeBudgetNames(NIGHTLY_BUDGETS);
 /** Column heads of BUDGET_NAMES, short enough for the table to fit a terminal. */
-const HEADS = ['heap trend', 'goroutine trend', 'heap/1k ops', 'goroutines', 'goroutines/1k ops'];
+const HEADS = BUDGET_NAMES.map((n) => n.replace(/ growth per /, '/').replace(/^goroutine growth$/, 'goroutines'));
 const COMET_VERSIONS = ['cometbft@v0.37.18', 'cometbft@v0.38.26', 'cometbft@v1.0.1', 'tendermint@v0.34.24'];
 
 type Nodes = ScenarioInput['nodes'];
@@ -96,17 +98,9 @@ function scenario(c: Config, run: number, minutes: number, memProfileRate?: numb
     phases: [{ name: 'load', duration: ms, cycles: CYCLES, workloads: c.workloads(ms / CYCLES, ms / 1000) }],
     cooldown: '5s',
     sampleInterval: '5s',
-    budgets: BUDGETS,
+    budgets: NIGHTLY_BUDGETS,
     ...(memProfileRate ? { memProfileRate } : {}),
   };
-}
-
-/** The profiles a reviewer diffs for a heap 'leak': the first and last points of the fit's tail (trend.ts). */
-function tailProfiles(r: RunResult, node: string): [string, string] | undefined {
-  const points = r.nodes.find((n) => n.name === node)?.trend?.points ?? [];
-  const tail = points.slice(-Math.max(3, Math.ceil(points.length / 2)));
-  const [a, b] = [tail[0]?.profile, tail.at(-1)?.profile];
-  return a && b ? [a, b] : undefined;
 }
 
 function describe(c: Config, i: number, r: RunResult): string[] {
@@ -115,8 +109,11 @@ function describe(c: Config, i: number, r: RunResult): string[] {
   for (const n of r.nodes.filter((n) => !n.disrupted && n.trend)) {
     const h = n.trend!.heapAlloc;
     lines.push(`     ${n.name}: heap ${h.verdict} (${formatBytes(h.tailSlopePerCycle)}/cycle, ${formatBytes(h.growth)} in all), goroutines ${n.trend!.goroutines.verdict}, sample rate ${n.heapSampleRate}`);
-    const tail = h.verdict === 'leak' ? tailProfiles(r, n.name) : undefined;
-    if (tail) lines.push(`       go tool pprof -top -sample_index=inuse_space -diff_base ${path.join(r.reportDir, tail[0])} ${path.join(r.reportDir, tail[1])}`);
+    // The tail profiles a reviewer diffs for a 'leak' (its sites) or a 'rising' floor (why nothing shows).
+    const a = h.attribution;
+    if (a?.fromProfile && a.toProfile) lines.push(`       go tool pprof -top -sample_index=inuse_space -diff_base ${path.join(r.reportDir, a.fromProfile)} ${path.join(r.reportDir, a.toProfile)}`);
+    for (const site of a?.sites.slice(0, 3) ?? []) lines.push(`       site ${site.function} ${formatBytes(site.growth)}`);
+    for (const advice of h.advice ?? []) lines.push(`       advice: ${advice}`);
   }
   return lines;
 }
@@ -141,7 +138,7 @@ export async function falseAlarms(row: (label: string, value: string) => void): 
     }
     row(`   pass ${i} of the matrix done`, `${((Date.now() - t0) / 60_000).toFixed(1)} min since the start`);
   }
-  const table = new Table({ head: ['configuration', 'runs', ...HEADS, 'heap trend verdicts', 'failed / sent'], style: { head: [], border: [] } });
+  const table = new Table({ head: ['configuration', 'runs', ...HEADS, 'warnings', 'heap trend verdicts', 'failed / sent'], style: { head: [], border: [] } });
   for (const [c, rs] of results) {
     const judged = rs.flatMap((r) => r.budgets.filter((b) => b.node !== '*' && !b.skipped));
     const alarms = BUDGET_NAMES.map((name) => {
@@ -151,7 +148,8 @@ export async function falseAlarms(row: (label: string, value: string) => void): 
     const verdicts = rs.flatMap((r) => (r.exitCode >= 2 ? ['error'] : r.nodes.filter((n) => !n.disrupted).map((n) => n.trend?.heapAlloc.verdict ?? 'none')));
     const sent = rs.flatMap((r) => r.workloads).reduce((a, w) => a + w.sent, 0);
     const failed = rs.flatMap((r) => r.workloads).reduce((a, w) => a + w.failed, 0);
-    table.push([c.name, String(rs.length), ...alarms, verdicts.join(' '), `${failed}/${sent}`]);
+    const warnings = judged.filter((b) => b.warning).length;
+    table.push([c.name, String(rs.length), ...alarms, String(warnings), verdicts.join(' '), `${failed}/${sent}`]);
   }
   console.log(table.toString());
 }
