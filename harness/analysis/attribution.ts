@@ -39,7 +39,9 @@ const BOUNDED: ReadonlyArray<readonly [prefix: string, what: string]> = [
   ['github.com/syndtr/goleveldb/leveldb/cache.', 'goleveldb block cache'],
   ['github.com/syndtr/goleveldb/leveldb/util.(*BufferPool)', 'goleveldb buffer pool'],
   ['github.com/cockroachdb/pebble/internal/arenaskl.', 'pebble memtable arena'],
-  ['github.com/cockroachdb/pebble.newMemTable', 'pebble memtable'],
+  // Memtables rotate, each allocated whole (internal/manual.New), up to MemTableSize × the stop-writes threshold.
+  ['github.com/cockroachdb/pebble.(*DB).newMemTable', 'pebble memtable (rotated at MemTableSize)'],
+  ['github.com/cockroachdb/pebble/v2.(*DB).newMemTable', 'pebble memtable (rotated at MemTableSize)'],
   ['github.com/cockroachdb/pebble/internal/cache.', 'pebble block cache'],
   ['github.com/cockroachdb/pebble/v2/internal/arenaskl.', 'pebble memtable arena'],
   ['github.com/cockroachdb/pebble/v2/internal/cache.', 'pebble block cache'],
@@ -57,24 +59,25 @@ export interface TailProfile {
 export function attributeGrowth(tail: readonly TailProfile[]): Attribution {
   if (tail.length < 3) throw new Error(`attribution needs at least 3 profiles, got ${tail.length}`);
   const rate = tail[tail.length - 1]!.profile.period;
-  const series = new Map<string, { values: number[]; best: Map<string, { stack: string[]; first: number; last: number }>; bounded?: string }>();
+  const series = new Map<string, { fn: string; values: number[]; best: Map<string, { stack: string[]; first: number; last: number }>; bounded?: string }>();
   tail.forEach(({ profile }, i) => {
     const space = sampleTypeIndex(profile, 'inuse_space');
     for (const sample of profile.samples) {
       const bytes = sample.values[space]!;
       if (!bytes) continue;
       const stack = sampleStack(profile, sample);
-      const site = siteOf(stack);
-      let entry = series.get(site);
-      if (!entry) series.set(site, (entry = { values: new Array<number>(tail.length).fill(0), best: new Map() }));
+      // A site's stacks through a bounded structure and its other stacks are two series: only the latter is evidence.
+      const bounded = boundedBy(stack);
+      const key = bounded ? `${siteOf(stack)}\n${bounded}` : siteOf(stack);
+      let entry = series.get(key);
+      if (!entry) series.set(key, (entry = { fn: siteOf(stack), values: new Array<number>(tail.length).fill(0), best: new Map(), ...(bounded ? { bounded } : {}) }));
       entry.values[i]! += bytes;
-      entry.bounded ??= boundedBy(stack);
       if (i === 0 || i === tail.length - 1) {
-        const key = stack.join('\n');
-        const s = entry.best.get(key) ?? { stack, first: 0, last: 0 };
+        const stackKey = stack.join('\n');
+        const s = entry.best.get(stackKey) ?? { stack, first: 0, last: 0 };
         if (i === 0) s.first += bytes;
         else s.last += bytes;
-        entry.best.set(key, s);
+        entry.best.set(stackKey, s);
       }
     }
   });
@@ -83,14 +86,14 @@ export function attributeGrowth(tail: readonly TailProfile[]): Attribution {
   const resolution = MIN_SAMPLES * rate;
   const grown: GrowthSite[] = [];
   let profileGrowth = 0;
-  for (const [fn, entry] of series) {
+  for (const entry of series.values()) {
     const growth = entry.values[entry.values.length - 1]! - entry.values[0]!;
     profileGrowth += growth;
     if (growth < resolution) continue;
     const fit = fitLine(cycles, entry.values, SITE_QUANTILE);
     if (!(fit.ci[0] > 0) || fit.slope * span < resolution) continue;
     const best = [...entry.best.values()].sort((a, b) => b.last - b.first - (a.last - a.first))[0];
-    grown.push({ function: fn, growth, slopePerCycle: fit.slope, slopeCI: fit.ci, stack: best?.stack ?? [], ...(entry.bounded ? { bounded: entry.bounded } : {}) });
+    grown.push({ function: entry.fn, growth, slopePerCycle: fit.slope, slopeCI: fit.ci, stack: best?.stack ?? [], ...(entry.bounded ? { bounded: entry.bounded } : {}) });
   }
   grown.sort((a, b) => b.growth - a.growth);
   const sites = grown.filter((s) => !s.bounded);
