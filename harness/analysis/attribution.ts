@@ -9,7 +9,8 @@
  * sampled, so its series climbs cycle after cycle, while a churning structure's re-sampled level
  * wanders — and by at least MIN_SAMPLES samples' worth of bytes (one sample appearing half-way through
  * is a step, not a trend). Growth inside structures bounded by construction (a DB memtable flushed at
- * its write-buffer size, block caches, LRUs) is listed apart: it fills and empties, it does not leak.
+ * its write-buffer size, block caches, LRUs) is listed apart: it fills and empties, it does not leak; so
+ * is growth with no frame of the node at all (it follows the clients, like net/http's connection buffers).
  */
 import { sampleStack, sampleTypeIndex, type Profile } from './profile.ts';
 import { isStdlib, libraryRole } from './patterns/frames.ts';
@@ -115,6 +116,9 @@ export function siteOf(stack: readonly string[]): string {
 }
 
 function boundedBy(stack: readonly string[]): string | undefined {
+  // No frame of the node at all (net/http's per-connection buffers, runtime structures): how much there is
+  // follows the clients connected at the snapshot, not the node's code; it is nobody's leak to name.
+  if (stack.every(isStdlib)) return 'standard library only, no frame of the node (per-connection buffers follow the clients)';
   for (const frame of stack) {
     const known = BOUNDED.find(([prefix]) => frame.startsWith(prefix));
     if (known) return known[1];

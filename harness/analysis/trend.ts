@@ -181,8 +181,18 @@ const bytesText = (v: number) => formatBytes(v).replace(/^\+/, '');
  * cycles' heap profiles show sites that grew; otherwise it is 'rising' (unattributed), with what would
  * settle it. Growth only inside bounded structures is named as such.
  */
-export function judgeHeapTrend(fit: TrendFit, attribution: Attribution | undefined, runMinutes: number): TrendFit {
+export function judgeHeapTrend(fit: TrendFit, attribution: Attribution | undefined, runMinutes: number, filling?: CachesFilling): TrendFit {
   if (fit.verdict !== 'leak' || !attribution) return fit;
+  if (attribution.sites.length > 0 && filling && filling.heightAtTail < filling.blocks) {
+    // The sites may be what those caches hold (decoded blocks and transactions): no claim until they are full.
+    return {
+      ...fit,
+      verdict: 'rising',
+      attribution,
+      advice: [`the node holds ${filling.what} by design and the measured tail began at block ${filling.heightAtTail}: give the run a warm-up past block ${filling.blocks}, then judge`],
+      message: `${fit.message}; not called a leak yet: ${filling.what} were still filling (block ${filling.heightAtTail} of ${filling.blocks} at the tail's start)`,
+    };
+  }
   if (attribution.sites.length > 0) {
     const top = attribution.sites.slice(0, 3).map((s) => `${s.function} +${bytesText(s.growth)}`).join(', ');
     return { ...fit, attribution, message: `${fit.message}; the heap profiles of cycles ${attribution.fromCycle}→${attribution.toCycle} show it: ${top}` };
@@ -206,6 +216,13 @@ export function judgeHeapTrend(fit: TrendFit, attribution: Attribution | undefin
     advice,
     message: `${fit.message}; unattributed: no site in the heap profiles of cycles ${attribution.fromCycle}→${attribution.toCycle} grew beyond sampling noise (profile total ${bytesText(attribution.profileGrowth)}, resolution ${bytesText(attribution.resolution)} per site)`,
   };
+}
+
+/** A flavor's caches of recent blocks (NodeFlavor.fillsUntilBlock) and the chain height when the tail began. */
+export interface CachesFilling {
+  blocks: number;
+  what: string;
+  heightAtTail: number;
 }
 
 /** A power-of-two memProfileRate at which `growth` is 4 × the samples a site needs (not below 512 bytes). */

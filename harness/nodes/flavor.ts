@@ -90,6 +90,12 @@ export interface NodeFlavor {
   readonly build: GoBuildRecipe;
   /** Ports the node opens; the runtime decides where each is bound and reached. */
   readonly portNames: readonly string[];
+  /**
+   * Memory the node holds per recent block, by design, up to this many blocks (caches of the last N
+   * blocks): until the chain is that high, a rising heap floor may be those caches filling, so the trend
+   * calls no leak before it (trend.ts judgeHeapTrend). Needs `sampleChain` to report `height`.
+   */
+  readonly fillsUntilBlock?: { blocks: number; what: string };
   /** Initialise the node's home through its site and return the command line. */
   prepare(ctx: PrepareContext): Promise<LaunchPlan>;
   /**

@@ -9,7 +9,7 @@ import { classifyGrowth } from '../analysis/patterns.ts';
 import { linkGrowth } from '../analysis/growth-link.ts';
 import { readProvenLeaks } from '../analysis/proven-leaks.ts';
 import { attributeGrowth } from '../analysis/attribution.ts';
-import { fitTrend, judgeHeapTrend, projectToLimit, tailLength, type TrendPoint, type TrendProjection } from '../analysis/trend.ts';
+import { fitTrend, judgeHeapTrend, projectToLimit, tailLength, type CachesFilling, type TrendPoint, type TrendProjection } from '../analysis/trend.ts';
 import type { Attribution } from '../result/types.ts';
 import { outsideHeap, phaseFigures } from '../analysis/where.ts';
 import type { Sample } from '../probes/sampler.ts';
@@ -32,7 +32,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
   const beforeHeap = readProfile(before.heapProfile);
   const afterHeap = readProfile(after.heapProfile);
   const heap = diffHeap(beforeHeap, afterHeap, { top: TOP });
-  const trend = series.trendPoints.length > 0 ? fitTrends(series.trendPoints, trendContext(run, member.node.name, series)) : undefined;
+  const trend = series.trendPoints.length > 0 ? fitTrends(series.trendPoints, trendContext(run, member, series)) : undefined;
   const goroutineIgnore = run.scenario.goroutineIgnore.map((re) => new RegExp(re));
   const beforeGoroutines = readProfile(before.goroutineProfile);
   const afterGoroutines = readProfile(after.goroutineProfile);
@@ -106,16 +106,25 @@ interface TrendContext {
   limit: TrendProjection['limit'];
   /** The node's memory at the end of the run: its peak RSS (a container's anonymous memory), else Go's Sys. */
   footprint: number | undefined;
+  /** The flavor's caches of recent blocks, with the chain height when the trend's tail began. */
+  filling?: (points: TrendPoint[]) => CachesFilling | undefined;
 }
 
-function trendContext(run: RunContext, node: string, series: NodeSeries): TrendContext {
+function trendContext(run: RunContext, member: NetworkMember, series: NodeSeries): TrendContext {
+  const node = member.node.name;
   const oomLimit = run.scenario.budgets.oomAfter?.limit;
   const memLimit = run.scenario.nodes.find((n) => n.name === node)?.memLimit;
   const limit = oomLimit !== undefined ? { bytes: oomLimit, source: 'oomAfter.limit' as const } : memLimit !== undefined ? { bytes: memLimit, source: 'memLimit' as const } : undefined;
   const rss = series.samples.flatMap((s) => (s.rss !== null ? [s.rss] : []));
   const sys = series.samples.map((s) => s.sys);
   const footprint = rss.length ? Math.max(...rss) : sys.length ? Math.max(...sys) : undefined;
-  return { dir: run.dir, limit, footprint };
+  const caches = member.flavor.fillsUntilBlock;
+  const filling = (points: TrendPoint[]): CachesFilling | undefined => {
+    const tailStart = points[points.length - tailLength(points.length)]!.t;
+    const height = series.samples.filter((s) => s.t <= tailStart && s.chain?.height !== undefined).at(-1)?.chain?.height;
+    return caches && height !== undefined ? { ...caches, heightAtTail: height } : undefined;
+  };
+  return { dir: run.dir, limit, footprint, filling };
 }
 
 function fitTrends(points: TrendPoint[], ctx: TrendContext): NonNullable<NodeReport['trend']> {
@@ -124,7 +133,7 @@ function fitTrends(points: TrendPoint[], ctx: TrendContext): NonNullable<NodeRep
   const rss = points.every((p) => p.rss !== null) ? fitTrend(points, 'rss', bytes) : undefined;
   const floor = fitTrend(points, 'heapAlloc', bytes)!;
   const runMinutes = (points[points.length - 1]!.t - points[0]!.t) / 60_000;
-  const heapAlloc = projectToLimit(judgeHeapTrend(floor, floor.verdict === 'leak' ? attributeTail(points, ctx.dir) : undefined, runMinutes), ctx.limit, ctx.footprint);
+  const heapAlloc = projectToLimit(judgeHeapTrend(floor, floor.verdict === 'leak' ? attributeTail(points, ctx.dir) : undefined, runMinutes, ctx.filling?.(points)), ctx.limit, ctx.footprint);
   return {
     points,
     heapAlloc,
