@@ -80,6 +80,17 @@ describe('verdicts with evidence (real cycle profiles)', () => {
     });
   });
 
+  it("calls no leak while the node's caches of recent blocks are still filling (geth's 256 blocks), and does once they are full", () => {
+    const { points, attribution } = load('fixture-map-leak');
+    const fit = fitTrend(points, 'heapAlloc', bytes)!;
+    const what = "geth's caches of the last 256 blocks and bodies";
+    const early = judgeHeapTrend(fit, attribution, 1, { blocks: 256, what, heightAtTail: 90 });
+    assert.equal(early.verdict, 'rising', early.message);
+    assert.match(early.advice?.join(' ') ?? '', /warm-up past block 256/);
+    assert.equal(early.attribution?.sites[0]?.function, 'main.recordHeight', 'the sites are still shown');
+    assert.equal(judgeHeapTrend(fit, attribution, 1, { blocks: 256, what, heightAtTail: 300 }).verdict, 'leak');
+  });
+
   describe('healthy CometBFT v0.37.18: subscriptions re-opened beside a reused-key flood (default memProfileRate)', () => {
     it('no site grows beyond sampling noise in the tail profiles', () => {
       const { dir, tail, attribution } = load('cometbft-v0.37-subs');
