@@ -46,6 +46,11 @@ const BOUNDED: ReadonlyArray<readonly [prefix: string, what: string]> = [
   ['github.com/cockroachdb/pebble/internal/cache.', 'pebble block cache'],
   ['github.com/cockroachdb/pebble/v2/internal/arenaskl.', 'pebble memtable arena'],
   ['github.com/cockroachdb/pebble/v2/internal/cache.', 'pebble block cache'],
+  // The block store's LRUs (store/store.go, CometBFT v0.37+): 100 commits each, v1 also 500 block parts.
+  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadBlockCommit', 'block store commit cache (LRU of 100)'],
+  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadBlockExtendedCommit', 'block store extended commit cache (LRU of 100)'],
+  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadSeenCommit', 'block store seen commit cache (LRU of 100)'],
+  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadBlockPart', 'block store part cache (LRU of 500)'],
   // The mempool's cache of seen transactions: an LRU of mempool.cache_size entries (10,000 by default).
   ['github.com/cometbft/cometbft/mempool.(*LRUTxCache)', 'mempool tx cache (mempool.cache_size entries)'],
   ['github.com/tendermint/tendermint/mempool.(*LRUTxCache)', 'mempool tx cache (mempool.cache_size entries)'],
