@@ -16,10 +16,14 @@ export const cometbftBuild: GoBuildRecipe = {
 const GRPC_IN_RPC = ['rpc.grpc_laddr'] as const;
 const GRPC_SECTION = ['grpc.laddr', 'grpc.privileged.laddr'] as const;
 
+/** store/store.go: LRUs of 100 block commits and seen commits from v0.37; v1.0 adds 500 block parts (one per small block). */
+const COMMIT_LRUS = { blocks: 100, what: "the block store's LRUs of the last 100 commits" } as const;
+const PART_LRU = { blocks: 500, what: "the block store's LRU of 500 block parts (one per small block) and its 100-commit LRUs" } as const;
+
 export const cometbftVersions: readonly VersionRow[] = [
-  { from: 'v0.37.0', traits: { skipTimeoutCommit: 'skip-flag', disabledListeners: GRPC_IN_RPC } },
+  { from: 'v0.37.0', traits: { skipTimeoutCommit: 'skip-flag', disabledListeners: GRPC_IN_RPC, blockCaches: COMMIT_LRUS } },
   // v1.0 deprecates consensus.skip_timeout_commit: timeout_commit = "0s" means skip.
-  { from: 'v1.0.0-alpha.1', traits: { skipTimeoutCommit: 'zero-timeout', disabledListeners: GRPC_SECTION } },
+  { from: 'v1.0.0-alpha.1', traits: { skipTimeoutCommit: 'zero-timeout', disabledListeners: GRPC_SECTION, blockCaches: PART_LRU } },
 ];
 
 export const cometbft = tendermintFamilyFlavor({

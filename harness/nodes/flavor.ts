@@ -95,7 +95,7 @@ export interface NodeFlavor {
    * blocks): until the chain is that high, a rising heap floor may be those caches filling, so the trend
    * calls no leak before it (trend.ts judgeHeapTrend). Needs `sampleChain` to report `height`.
    */
-  readonly fillsUntilBlock?: { blocks: number; what: string };
+  fillsUntilBlock?(version: string): { blocks: number; what: string } | undefined;
   /** Initialise the node's home through its site and return the command line. */
   prepare(ctx: PrepareContext): Promise<LaunchPlan>;
   /**

@@ -184,7 +184,7 @@ export const geth: NodeFlavor = {
   portNames: ['http', 'ws', 'authrpc', 'p2p', 'pprof'],
   optionsSchema: gethOptions,
   // core/blockchain.go: blockCacheLimit and bodyCacheLimit = 256 (decoded blocks and their transactions).
-  fillsUntilBlock: { blocks: 256, what: "geth's caches of the last 256 blocks and bodies (core/blockchain.go)" },
+  fillsUntilBlock: () => ({ blocks: 256, what: "geth's caches of the last 256 blocks and bodies (core/blockchain.go)" }),
 
   async prepare(ctx) {
     const opts = gethOptions.parse(ctx.options);

@@ -32,6 +32,8 @@ export interface VersionTraits {
   skipTimeoutCommit: 'skip-flag' | 'zero-timeout';
   /** Listeners chainsoak does not use; set to "" so nothing else is opened (gRPC moved in v1.0). */
   disabledListeners: readonly string[];
+  /** The block store's caches of recent blocks (store/store.go), which fill by design: NodeFlavor.fillsUntilBlock. */
+  blockCaches?: { blocks: number; what: string };
 }
 
 export interface VersionRow {
@@ -257,6 +259,7 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
     build: data.build,
     portNames: ['p2p', 'rpc', 'pprof', 'prometheus'],
     optionsSchema: familyOptions,
+    fillsUntilBlock: (version) => traitsFor(data.versions, version).blockCaches,
 
     async prepare(ctx) {
       return (await prepareNetwork(data, [ctx]))[0]!;

@@ -118,7 +118,7 @@ function trendContext(run: RunContext, member: NetworkMember, series: NodeSeries
   const rss = series.samples.flatMap((s) => (s.rss !== null ? [s.rss] : []));
   const sys = series.samples.map((s) => s.sys);
   const footprint = rss.length ? Math.max(...rss) : sys.length ? Math.max(...sys) : undefined;
-  const caches = member.flavor.fillsUntilBlock;
+  const caches = member.flavor.fillsUntilBlock?.(member.version);
   const filling = (points: TrendPoint[]): CachesFilling | undefined => {
     const tailStart = points[points.length - tailLength(points.length)]!.t;
     const height = series.samples.filter((s) => s.t <= tailStart && s.chain?.height !== undefined).at(-1)?.chain?.height;
