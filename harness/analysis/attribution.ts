@@ -28,12 +28,17 @@ export const MIN_SAMPLES = 4;
  */
 const SITE_QUANTILE = 0.975;
 
+/** Frame prefixes of bounded structures, each with what it is ("goleveldb memtable (…)"). */
+export type BoundedFrames = ReadonlyArray<readonly [prefix: string, what: string]>;
+
 /**
- * Frames of structures bounded by construction, by package path prefix or function prefix. Growth whose
+ * Frames of structures bounded by construction in the libraries nodes share (a node's own, such as
+ * CometBFT's mempool and block-store caches, come from its flavor: NodeFlavor.boundedFrames), by package
+ * path prefix or function prefix. Growth whose
  * stack passes through one is a buffer filling to its bound (a memtable before its flush, a cache to its
  * size), so it is never taken as a leak's evidence.
  */
-const BOUNDED: ReadonlyArray<readonly [prefix: string, what: string]> = [
+const BOUNDED: BoundedFrames = [
   // Writes into the memtable, not iterators over it (an iterator never released is a leak's frame).
   ['github.com/syndtr/goleveldb/leveldb/memdb.(*DB).Put', 'goleveldb memtable (flushed at its write buffer size)'],
   ['github.com/syndtr/goleveldb/leveldb/memdb.New', 'goleveldb memtable (flushed at its write buffer size)'],
@@ -46,14 +51,6 @@ const BOUNDED: ReadonlyArray<readonly [prefix: string, what: string]> = [
   ['github.com/cockroachdb/pebble/internal/cache.', 'pebble block cache'],
   ['github.com/cockroachdb/pebble/v2/internal/arenaskl.', 'pebble memtable arena'],
   ['github.com/cockroachdb/pebble/v2/internal/cache.', 'pebble block cache'],
-  // The block store's LRUs (store/store.go, CometBFT v0.37+): 100 commits each, v1 also 500 block parts.
-  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadBlockCommit', 'block store commit cache (LRU of 100)'],
-  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadBlockExtendedCommit', 'block store extended commit cache (LRU of 100)'],
-  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadSeenCommit', 'block store seen commit cache (LRU of 100)'],
-  ['github.com/cometbft/cometbft/store.(*BlockStore).LoadBlockPart', 'block store part cache (LRU of 500)'],
-  // The mempool's cache of seen transactions: an LRU of mempool.cache_size entries (10,000 by default).
-  ['github.com/cometbft/cometbft/mempool.(*LRUTxCache)', 'mempool tx cache (mempool.cache_size entries)'],
-  ['github.com/tendermint/tendermint/mempool.(*LRUTxCache)', 'mempool tx cache (mempool.cache_size entries)'],
 ];
 
 export interface TailProfile {
@@ -61,8 +58,8 @@ export interface TailProfile {
   profile: Profile;
 }
 
-/** Attribute the growth across `tail` (profiles in cycle order; at least 3). */
-export function attributeGrowth(tail: readonly TailProfile[]): Attribution {
+/** Attribute the growth across `tail` (profiles in cycle order; at least 3); `own`: the node's bounded structures. */
+export function attributeGrowth(tail: readonly TailProfile[], own: BoundedFrames = []): Attribution {
   if (tail.length < 3) throw new Error(`attribution needs at least 3 profiles, got ${tail.length}`);
   const rate = tail[tail.length - 1]!.profile.period;
   const series = new Map<string, { fn: string; values: number[]; best: Map<string, { stack: string[]; first: number; last: number }>; bounded?: string }>();
@@ -73,7 +70,7 @@ export function attributeGrowth(tail: readonly TailProfile[]): Attribution {
       if (!bytes) continue;
       const stack = sampleStack(profile, sample);
       // A site's stacks through a bounded structure and its other stacks are two series: only the latter is evidence.
-      const bounded = boundedBy(stack);
+      const bounded = boundedBy(stack, own);
       const key = bounded ? `${siteOf(stack)}\n${bounded}` : siteOf(stack);
       let entry = series.get(key);
       if (!entry) series.set(key, (entry = { fn: siteOf(stack), values: new Array<number>(tail.length).fill(0), best: new Map(), ...(bounded ? { bounded } : {}) }));
@@ -120,12 +117,12 @@ export function siteOf(stack: readonly string[]): string {
   return stack.find((f) => !isStdlib(f)) ?? stack[0] ?? '<unknown>';
 }
 
-function boundedBy(stack: readonly string[]): string | undefined {
+function boundedBy(stack: readonly string[], own: BoundedFrames): string | undefined {
   // No frame of the node at all (net/http's per-connection buffers, runtime structures): how much there is
   // follows the clients connected at the snapshot, not the node's code; it is nobody's leak to name.
   if (stack.every(isStdlib)) return 'standard library only, no frame of the node (per-connection buffers follow the clients)';
   for (const frame of stack) {
-    const known = BOUNDED.find(([prefix]) => frame.startsWith(prefix));
+    const known = BOUNDED.find(([prefix]) => frame.startsWith(prefix)) ?? own.find(([prefix]) => frame.startsWith(prefix));
     if (known) return known[1];
     if (libraryRole(frame) === 'cache') return `bounded cache (${frame.replace(/\.[^./]*$/, '')})`;
   }

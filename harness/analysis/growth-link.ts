@@ -239,3 +239,8 @@ function summary(r: GrowthLinks): string {
   if (r.goroutineStructs >= 64 * 1024 && (r.linked.length > 0 || g)) parts.push(`their g structs add ${formatBytes(r.goroutineStructs)} of heap (runtime.newproc1)`);
   return parts.join('; ');
 }
+
+/** Worth a line in a report: a link (one leak), or heap and goroutines both growing unlinked (two). */
+export function linksWorthSaying(links: GrowthLinks): boolean {
+  return links.linked.length > 0 || (links.unlinkedHeap.length > 0 && links.unlinkedGoroutines.length > 0);
+}

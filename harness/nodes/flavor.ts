@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { BoundedFrames } from '../analysis/attribution.ts';
 import type { MemStats } from '../probes/memstats.ts';
 import type { NetworkView, NodeSite } from '../runtimes/runtime.ts';
 
@@ -96,6 +97,11 @@ export interface NodeFlavor {
    * calls no leak before it (trend.ts judgeHeapTrend). Needs `sampleChain` to report `height`.
    */
   fillsUntilBlock?(version: string): { blocks: number; what: string } | undefined;
+  /**
+   * Frames of the node's own structures bounded by construction (caches of a fixed size): growth under
+   * them is a cache filling, never a leak's evidence (analysis/attribution.ts; libraries' are listed there).
+   */
+  boundedFrames?(version: string): BoundedFrames;
   /** Initialise the node's home through its site and return the command line. */
   prepare(ctx: PrepareContext): Promise<LaunchPlan>;
   /**

@@ -32,8 +32,11 @@ export interface VersionTraits {
   skipTimeoutCommit: 'skip-flag' | 'zero-timeout';
   /** Listeners chainsoak does not use; set to "" so nothing else is opened (gRPC moved in v1.0). */
   disabledListeners: readonly string[];
-  /** The block store's caches of recent blocks (store/store.go), which fill by design: NodeFlavor.fillsUntilBlock. */
-  blockCaches?: { blocks: number; what: string };
+  /**
+   * The block store's caches of recent blocks (store/store.go), which fill by design: how many blocks
+   * until full (NodeFlavor.fillsUntilBlock), and the BlockStore loads whose results they keep.
+   */
+  blockCaches?: { blocks: number; what: string; loads: readonly string[] };
 }
 
 export interface VersionRow {
@@ -259,7 +262,15 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
     build: data.build,
     portNames: ['p2p', 'rpc', 'pprof', 'prometheus'],
     optionsSchema: familyOptions,
-    fillsUntilBlock: (version) => traitsFor(data.versions, version).blockCaches,
+    fillsUntilBlock: (version) => {
+      const caches = traitsFor(data.versions, version).blockCaches;
+      return caches && { blocks: caches.blocks, what: caches.what };
+    },
+    boundedFrames: (version) => [
+      // The mempool's cache of seen transactions: an LRU of mempool.cache_size entries (10,000 by default).
+      [`${data.build.module}/mempool.(*LRUTxCache)`, 'mempool tx cache (mempool.cache_size entries)'],
+      ...(traitsFor(data.versions, version).blockCaches?.loads ?? []).map((load) => [`${data.build.module}/store.(*BlockStore).${load}`, 'a block store LRU'] as const),
+    ],
 
     async prepare(ctx) {
       return (await prepareNetwork(data, [ctx]))[0]!;

@@ -1,5 +1,6 @@
 /** The verdict table printed at the end of a run. */
 import Table from 'cli-table3';
+import { linksWorthSaying } from '../analysis/growth-link.ts';
 import { describeProvenLeaks } from '../analysis/proven-leaks.ts';
 import type { RunSummary } from './summary.ts';
 
@@ -31,7 +32,7 @@ export function verdictTable(summary: RunSummary): string {
       lines.push(`${node.name} goroutine growth by stack:`);
       for (const g of gr) lines.push(`  ${String('+' + g.count).padStart(6)}  ${g.stack.length ? `${g.stack[0]} ← … ← ${g.entry}` : '(goroutine with no stack)'}`);
     }
-    if (linksWorthSaying(node)) lines.push(`${node.name} ${node.growthLinks!.message}`);
+    if (node.growthLinks && linksWorthSaying(node.growthLinks)) lines.push(`${node.name} ${node.growthLinks.message}`);
     if (node.provenLeaks?.total) {
       lines.push(`${node.name} ${describeProvenLeaks(node.provenLeaks)}:`);
       for (const s of node.provenLeaks.stacks.slice(0, 3)) lines.push(`  ${String(s.count).padStart(6)} (${s.newSinceBefore >= 0 ? '+' : ''}${s.newSinceBefore})  ${s.blockedIn} ← … ← ${s.entry}`);
@@ -42,8 +43,3 @@ export function verdictTable(summary: RunSummary): string {
   return lines.join('\n');
 }
 
-/** Heap and goroutines both grew: say whether it is one leak (linked) or two. */
-export function linksWorthSaying(node: RunSummary['nodes'][number]): boolean {
-  const links = node.growthLinks;
-  return Boolean(links && (links.linked.length || (links.unlinkedHeap.length && links.unlinkedGoroutines.length)));
-}

@@ -8,7 +8,7 @@ import type { NodeMeasurement } from '../analysis/budgets.ts';
 import { classifyGrowth } from '../analysis/patterns.ts';
 import { linkGrowth } from '../analysis/growth-link.ts';
 import { readProvenLeaks } from '../analysis/proven-leaks.ts';
-import { attributeGrowth } from '../analysis/attribution.ts';
+import { attributeGrowth, type BoundedFrames } from '../analysis/attribution.ts';
 import { fitTrend, judgeHeapTrend, projectToLimit, tailLength, type CachesFilling, type TrendPoint, type TrendProjection } from '../analysis/trend.ts';
 import type { Attribution } from '../result/types.ts';
 import { outsideHeap, phaseFigures } from '../analysis/where.ts';
@@ -106,6 +106,8 @@ interface TrendContext {
   limit: TrendProjection['limit'];
   /** The node's memory at the end of the run: its peak RSS (a container's anonymous memory), else Go's Sys. */
   footprint: number | undefined;
+  /** The node's own bounded structures (its flavor's). */
+  bounded: BoundedFrames;
   /** The flavor's caches of recent blocks, with the chain height when the trend's tail began. */
   filling?: (points: TrendPoint[]) => CachesFilling | undefined;
 }
@@ -115,16 +117,21 @@ function trendContext(run: RunContext, member: NetworkMember, series: NodeSeries
   const oomLimit = run.scenario.budgets.oomAfter?.limit;
   const memLimit = run.scenario.nodes.find((n) => n.name === node)?.memLimit;
   const limit = oomLimit !== undefined ? { bytes: oomLimit, source: 'oomAfter.limit' as const } : memLimit !== undefined ? { bytes: memLimit, source: 'memLimit' as const } : undefined;
-  const rss = series.samples.flatMap((s) => (s.rss !== null ? [s.rss] : []));
-  const sys = series.samples.map((s) => s.sys);
-  const footprint = rss.length ? Math.max(...rss) : sys.length ? Math.max(...sys) : undefined;
+  // One pass, no spread: a day-long soak has more samples than Math.max takes arguments.
+  let peakRss: number | undefined;
+  let peakSys: number | undefined;
+  for (const s of series.samples) {
+    if (s.rss !== null) peakRss = Math.max(peakRss ?? 0, s.rss);
+    peakSys = Math.max(peakSys ?? 0, s.sys);
+  }
+  const footprint = peakRss ?? peakSys;
   const caches = member.flavor.fillsUntilBlock?.(member.version);
   const filling = (points: TrendPoint[]): CachesFilling | undefined => {
     const tailStart = points[points.length - tailLength(points.length)]!.t;
     const height = series.samples.filter((s) => s.t <= tailStart && s.chain?.height !== undefined).at(-1)?.chain?.height;
     return caches && height !== undefined ? { ...caches, heightAtTail: height } : undefined;
   };
-  return { dir: run.dir, limit, footprint, filling };
+  return { dir: run.dir, limit, footprint, filling, bounded: member.flavor.boundedFrames?.(member.version) ?? [] };
 }
 
 function fitTrends(points: TrendPoint[], ctx: TrendContext): NonNullable<NodeReport['trend']> {
@@ -133,7 +140,7 @@ function fitTrends(points: TrendPoint[], ctx: TrendContext): NonNullable<NodeRep
   const rss = points.every((p) => p.rss !== null) ? fitTrend(points, 'rss', bytes) : undefined;
   const floor = fitTrend(points, 'heapAlloc', bytes)!;
   const runMinutes = (points[points.length - 1]!.t - points[0]!.t) / 60_000;
-  const heapAlloc = projectToLimit(judgeHeapTrend(floor, floor.verdict === 'leak' ? attributeTail(points, ctx.dir) : undefined, runMinutes, ctx.filling?.(points)), ctx.limit, ctx.footprint);
+  const heapAlloc = projectToLimit(judgeHeapTrend(floor, floor.verdict === 'leak' ? attributeTail(points, ctx.dir, ctx.bounded) : undefined, runMinutes, ctx.filling?.(points)), ctx.limit, ctx.footprint);
   return {
     points,
     heapAlloc,
@@ -144,9 +151,9 @@ function fitTrends(points: TrendPoint[], ctx: TrendContext): NonNullable<NodeRep
 }
 
 /** The tail's heap profiles (the points fitTrend's tail slope is fitted on), attributed. */
-function attributeTail(points: TrendPoint[], dir: string): Attribution | undefined {
+function attributeTail(points: TrendPoint[], dir: string, own: BoundedFrames): Attribution | undefined {
   const tail = points.slice(-tailLength(points.length)).filter((p) => p.profile);
   if (tail.length < 3) return undefined;
-  const attribution = attributeGrowth(tail.map((p) => ({ cycle: p.cycle, profile: readProfile(path.join(dir, p.profile!)) })));
+  const attribution = attributeGrowth(tail.map((p) => ({ cycle: p.cycle, profile: readProfile(path.join(dir, p.profile!)) })), own);
   return { ...attribution, fromProfile: tail[0]!.profile!, toProfile: tail[tail.length - 1]!.profile! };
 }

@@ -13,20 +13,14 @@ import { readProfile, type Profile } from '../../harness/analysis/index.ts';
 import { creatorFromClosure, creatorKey, goroutineCreators, readGoroutineDump } from '../../harness/analysis/goroutine-dump.ts';
 import { GOROUTINE_STACK_MIN, linkGrowth, type GrowthLinkInput, type GrowthLinks } from '../../harness/analysis/growth-link.ts';
 import { goroutineGroups } from '../../harness/analysis/goroutine-diff.ts';
-import { pprofCum } from '../support/pprof.ts';
+import { pprofCum, fixtureProfiles } from '../support/pprof.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const LEAKY = join(FIXTURES, 'leaky-node', 'profiles');
 const GETH = join(FIXTURES, 'geth');
 
 function inputOf(dir: string, extra: Partial<GrowthLinkInput> = {}): GrowthLinkInput {
-  return {
-    heapBefore: readProfile(join(dir, 'heap-before.pb.gz')),
-    heapAfter: readProfile(join(dir, 'heap-after.pb.gz')),
-    goroutineBefore: readProfile(join(dir, 'goroutine-before.pb.gz')),
-    goroutineAfter: readProfile(join(dir, 'goroutine-after.pb.gz')),
-    ...extra,
-  };
+  return { ...fixtureProfiles(dir), ...extra };
 }
 
 /** With what the new folders add: the after dump and StackInuse from stats.json. */

@@ -9,13 +9,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readProfile } from '../../harness/analysis/index.ts';
 import { classifyGrowth, PATTERN_THRESHOLDS, type ClassifyGrowthInput, type PatternFinding, type PatternId } from '../../harness/analysis/patterns.ts';
 import { packagePath } from '../../harness/analysis/patterns/frames.ts';
 import { classifyGoroutineStack, classifyHeapStack } from '../../harness/analysis/patterns/signatures.ts';
 import { outsideHeap } from '../../harness/analysis/where.ts';
 import type { MemStats } from '../../harness/probes/memstats.ts';
-import { exact, pprofCum, pprofDiff, runPprof, splitMarker } from '../support/pprof.ts';
+import { exact, pprofCum, pprofDiff, runPprof, splitMarker, fixtureProfiles } from '../support/pprof.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 const LEAKY = join(FIXTURES, 'leaky-node', 'profiles');
@@ -53,13 +52,7 @@ function outsideHeapOf(stats: Stats) {
 }
 
 function inputOf(dir: string, extra: Partial<ClassifyGrowthInput> = {}): ClassifyGrowthInput {
-  return {
-    heapBefore: readProfile(join(dir, 'heap-before.pb.gz')),
-    heapAfter: readProfile(join(dir, 'heap-after.pb.gz')),
-    goroutineBefore: readProfile(join(dir, 'goroutine-before.pb.gz')),
-    goroutineAfter: readProfile(join(dir, 'goroutine-after.pb.gz')),
-    ...extra,
-  };
+  return { ...fixtureProfiles(dir), ...extra };
 }
 
 /** `go tool pprof -top -cum -diff_base` of a folder's heap, counting only the stacks through a node matching `focus`. */

@@ -1,7 +1,8 @@
 /** Runs the real `go tool pprof` and parses what it prints, for parity checks. Nothing here is hard-coded. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import type { FunctionGrowth } from '../../harness/analysis/index.ts';
+import { join } from 'node:path';
+import { readProfile, type FunctionGrowth, type Profile } from '../../harness/analysis/index.ts';
 
 export interface PprofTable {
   total: number;
@@ -101,4 +102,14 @@ export function pprofTraceGroups(cwd: string, file: string): Map<string, number>
     groups.set(key, (groups.get(key) ?? 0) + Number(first[1]));
   }
   return groups;
+}
+
+/** A fixture folder's before/after heap and goroutine profiles, decoded (heap-before.pb.gz, …). */
+export function fixtureProfiles(dir: string): { heapBefore: Profile; heapAfter: Profile; goroutineBefore: Profile; goroutineAfter: Profile } {
+  return {
+    heapBefore: readProfile(join(dir, 'heap-before.pb.gz')),
+    heapAfter: readProfile(join(dir, 'heap-after.pb.gz')),
+    goroutineBefore: readProfile(join(dir, 'goroutine-before.pb.gz')),
+    goroutineAfter: readProfile(join(dir, 'goroutine-after.pb.gz')),
+  };
 }

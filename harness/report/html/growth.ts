@@ -2,7 +2,7 @@
 import type { NodeReport } from '../summary.ts';
 import { esc, slugify } from './escape.ts';
 import { bytes, count, signed, signedBytes } from './format.ts';
-import { linksWorthSaying } from '../table.ts';
+import { linksWorthSaying } from '../../analysis/growth-link.ts';
 import { describeProvenLeaks } from '../../analysis/proven-leaks.ts';
 
 export function heapGrowthTable(node: NodeReport): string {
@@ -36,7 +36,7 @@ export function goroutineGrowthTable(node: NodeReport): string {
 export function patternsSection(node: NodeReport): string {
   const findings = node.patterns ?? [];
   if (findings.length === 0) return '';
-  const link = linksWorthSaying(node) ? `<p class="link"><strong>Heap and goroutines:</strong> ${esc(node.growthLinks!.message)}</p>` : '';
+  const link = node.growthLinks && linksWorthSaying(node.growthLinks) ? `<p class="link"><strong>Heap and goroutines:</strong> ${esc(node.growthLinks.message)}</p>` : '';
   const items = findings.map((p) => {
     const amount = (n: number) => (p.unit === 'bytes' ? signedBytes(n) : signed(n));
     const suspects = p.suspects.map(
