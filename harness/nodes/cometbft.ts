@@ -18,8 +18,8 @@ const GRPC_SECTION = ['grpc.laddr', 'grpc.privileged.laddr'] as const;
 
 /** store/store.go: LRUs of 100 block commits and seen commits from v0.37; v1.0 adds 500 block parts (one per small block). */
 const COMMIT_LOADS = ['LoadBlockCommit', 'LoadBlockExtendedCommit', 'LoadSeenCommit'];
-const COMMIT_LRUS = { blocks: 100, what: "the block store's LRUs of the last 100 commits", loads: COMMIT_LOADS } as const;
-const PART_LRU = { blocks: 500, what: "the block store's LRU of 500 block parts (one per small block) and its 100-commit LRUs", loads: [...COMMIT_LOADS, 'LoadBlockPart'] } as const;
+const COMMIT_LRUS = { what: "the block store's LRUs of the last 100 commits", loads: COMMIT_LOADS } as const;
+const PART_LRU = { what: "the block store's LRU of 500 block parts (one per small block) and its 100-commit LRUs", loads: [...COMMIT_LOADS, 'LoadBlockPart'] } as const;
 
 export const cometbftVersions: readonly VersionRow[] = [
   { from: 'v0.37.0', traits: { skipTimeoutCommit: 'skip-flag', disabledListeners: GRPC_IN_RPC, blockCaches: COMMIT_LRUS } },

@@ -94,7 +94,9 @@ export interface NodeFlavor {
   /**
    * Memory the node holds per recent block, by design, up to this many blocks (caches of the last N
    * blocks): until the chain is that high, a rising heap floor may be those caches filling, so the trend
-   * calls no leak before it (trend.ts judgeHeapTrend). Needs `sampleChain` to report `height`.
+   * calls no leak before it (trend.ts judgeHeapTrend). Needs `sampleChain` to report `height`. Only for
+   * caches whose allocating frames are not known: known ones belong in boundedFrames, which keeps their
+   * growth out of the evidence without hiding a leak elsewhere while they fill.
    */
   fillsUntilBlock?(version: string): { blocks: number; what: string } | undefined;
   /**

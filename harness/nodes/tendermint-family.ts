@@ -33,10 +33,11 @@ export interface VersionTraits {
   /** Listeners chainsoak does not use; set to "" so nothing else is opened (gRPC moved in v1.0). */
   disabledListeners: readonly string[];
   /**
-   * The block store's caches of recent blocks (store/store.go), which fill by design: how many blocks
-   * until full (NodeFlavor.fillsUntilBlock), and the BlockStore loads whose results they keep.
+   * The block store's caches of recent blocks (store/store.go), which fill by design, and the BlockStore
+   * loads whose results they keep. Growth under those loads is a cache filling (NodeFlavor.boundedFrames);
+   * as the frames are known, a leak elsewhere is still called while they fill (no fillsUntilBlock).
    */
-  blockCaches?: { blocks: number; what: string; loads: readonly string[] };
+  blockCaches?: { what: string; loads: readonly string[] };
 }
 
 export interface VersionRow {
@@ -262,15 +263,14 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
     build: data.build,
     portNames: ['p2p', 'rpc', 'pprof', 'prometheus'],
     optionsSchema: familyOptions,
-    fillsUntilBlock: (version) => {
+    boundedFrames: (version) => {
       const caches = traitsFor(data.versions, version).blockCaches;
-      return caches && { blocks: caches.blocks, what: caches.what };
+      return [
+        // The mempool's cache of seen transactions: an LRU of mempool.cache_size entries (10,000 by default).
+        [`${data.build.module}/mempool.(*LRUTxCache)`, 'mempool tx cache (mempool.cache_size entries)'],
+        ...(caches?.loads ?? []).map((load) => [`${data.build.module}/store.(*BlockStore).${load}`, caches!.what] as const),
+      ];
     },
-    boundedFrames: (version) => [
-      // The mempool's cache of seen transactions: an LRU of mempool.cache_size entries (10,000 by default).
-      [`${data.build.module}/mempool.(*LRUTxCache)`, 'mempool tx cache (mempool.cache_size entries)'],
-      ...(traitsFor(data.versions, version).blockCaches?.loads ?? []).map((load) => [`${data.build.module}/store.(*BlockStore).${load}`, 'a block store LRU'] as const),
-    ],
 
     async prepare(ctx) {
       return (await prepareNetwork(data, [ctx]))[0]!;
