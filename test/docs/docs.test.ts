@@ -57,12 +57,35 @@ function missingFields(text: string, schema: z.ZodType, prefix = ''): string[] {
   return missing;
 }
 
+/** A field's default when it is a plain value (a number, string or boolean), through an optional wrapper. */
+function plainDefault(schema: z.ZodType): string | undefined {
+  let s = schema as unknown as { def: { type: string; innerType?: unknown; defaultValue?: unknown } };
+  while (s.def.type === 'optional') s = s.def.innerType as typeof s;
+  const value = s.def.type === 'default' ? s.def.defaultValue : undefined;
+  return ['number', 'string', 'boolean'].includes(typeof value) ? String(value) : undefined;
+}
+
+/** Fields whose documented default (the second cell of the row `| \`key\` | …`) does not show the schema's default. */
+function wrongDefaults(text: string, schema: z.ZodType): string[] {
+  const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
+  const wrong: string[] = [];
+  for (const [key, field] of Object.entries(shape)) {
+    const value = plainDefault(field);
+    if (value === undefined) continue;
+    const row = text.split('\n').find((l) => l.startsWith('| `' + key + '` |'));
+    const cell = row?.split(' | ')[1]?.replace(/[`,]/g, '');
+    if (!cell?.split(/[^\w.-]+/).includes(value)) wrong.push(`${key}: the schema's default is ${value}, the docs say ${cell ?? 'nothing'}`);
+  }
+  return wrong;
+}
+
 describe('docs', () => {
-  it('document every workload kind with every option and its values', () => {
+  it('document every workload kind with every option, its values and its default', () => {
     const page = read('docs/workloads.md');
     for (const [kind, schema] of Object.entries(workloadSchemas)) {
       const text = section(page, kind);
       assert.deepEqual(missingFields(text, schema).filter((f) => f !== 'kind'), [], `docs/workloads.md, ${kind}: undocumented`); // the heading is the kind
+      assert.deepEqual(wrongDefaults(text, schema), [], `docs/workloads.md, ${kind}: defaults`);
     }
   });
 
@@ -83,11 +106,12 @@ describe('docs', () => {
     assert.deepEqual(missing, [], 'docs/scenarios.md: undocumented');
   });
 
-  it('document every flavor option and every leak pattern of the fixture', () => {
+  it('document every flavor option with its default, and every leak pattern of the fixture', () => {
     const page = read('docs/scenarios.md');
     const options = section(page, 'Flavor options');
     for (const flavor of flavors.values()) {
       assert.deepEqual(missingFields(section(options, flavor.name), flavor.optionsSchema), [], `docs/scenarios.md, ${flavor.name} options: undocumented`);
+      assert.deepEqual(wrongDefaults(section(options, flavor.name), flavor.optionsSchema), [], `docs/scenarios.md, ${flavor.name} options: defaults`);
     }
     const leaky = section(options, 'leaky-node');
     assert.deepEqual(LEAK_PATTERNS.filter((p) => !leaky.includes('`' + p + '`')), [], 'docs/scenarios.md: leak patterns undocumented');
