@@ -12,6 +12,7 @@ import { LEAK_PATTERNS } from '../../harness/nodes/leaky-node.ts';
 import { flavors } from '../../harness/nodes/registry.ts';
 import { externalEndpointsSchema } from '../../harness/runtimes/external.ts';
 import { scenarioSchema } from '../../harness/scenario/schema.ts';
+import { parseDuration } from '../../harness/scenario/units.ts';
 import { workloadSchemas } from '../../harness/workloads/registry.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,16 +66,28 @@ function plainDefault(schema: z.ZodType): string | undefined {
   return ['number', 'string', 'boolean'].includes(typeof value) ? String(value) : undefined;
 }
 
-/** Fields whose documented default (the second cell of the row `| \`key\` | …`) does not show the schema's default. */
-function wrongDefaults(text: string, schema: z.ZodType): string[] {
+/** The cell under the `default` column of the table row `| \`key\` | …`. */
+function defaultCell(text: string, key: string): string | undefined {
+  const lines = text.split('\n');
+  const row = lines.findIndex((l) => l.startsWith('| `' + key + '` |'));
+  if (row < 0) return undefined;
+  let header = row;
+  while (header > 0 && lines[header - 1]!.startsWith('|')) header--;
+  const cells = (l: string) => l.split(' | ').map((c) => c.replace(/^\| |\s*\|$/g, '').trim());
+  return cells(lines[row]!)[cells(lines[header]!).indexOf('default')];
+}
+
+/** Fields whose documented default does not show the schema's default. */
+function wrongDefaults(text: string, schema: z.ZodType, prefix = ''): string[] {
   const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
   const wrong: string[] = [];
   for (const [key, field] of Object.entries(shape)) {
     const value = plainDefault(field);
     if (value === undefined) continue;
-    const row = text.split('\n').find((l) => l.startsWith('| `' + key + '` |'));
-    const cell = row?.split(' | ')[1]?.replace(/[`,]/g, '');
-    if (!cell?.split(/[^\w.-]+/).includes(value)) wrong.push(`${key}: the schema's default is ${value}, the docs say ${cell ?? 'nothing'}`);
+    const cell = defaultCell(text, prefix + key)?.replace(/[`,]/g, '');
+    const shown = cell?.split(/[^\w.-]+/) ?? [];
+    // A duration default is milliseconds in the schema and may read '15s' in the docs.
+    if (!shown.includes(value) && !shown.some((t) => /[a-z]$/.test(t) && parseDuration(t) === Number(value))) wrong.push(`${key}: the schema's default is ${value}, the docs say ${cell ?? 'nothing'}`);
   }
   return wrong;
 }
@@ -95,7 +108,7 @@ describe('docs', () => {
     assert.deepEqual(missing, [], 'docs/budgets.md: undocumented');
   });
 
-  it('document every scenario, node and phase field', () => {
+  it('document every scenario, node and phase field with its default', () => {
     const page = read('docs/scenarios.md');
     const shape = (scenarioSchema as unknown as { shape: Record<string, z.ZodArray<z.ZodType>> }).shape;
     const missing = [
@@ -104,6 +117,12 @@ describe('docs', () => {
       ...missingFields(section(page, 'Phases'), shape.phases!.element, 'phases[].'),
     ];
     assert.deepEqual(missing, [], 'docs/scenarios.md: undocumented');
+    const defaults = [
+      ...wrongDefaults(section(page, 'Top-level fields'), scenarioSchema),
+      ...wrongDefaults(section(page, 'Nodes'), shape.nodes!.element, 'nodes[].'),
+      ...wrongDefaults(section(page, 'Phases'), shape.phases!.element, 'phases[].'),
+    ];
+    assert.deepEqual(defaults, [], 'docs/scenarios.md: defaults');
   });
 
   it('document every flavor option with its default, and every leak pattern of the fixture', () => {
