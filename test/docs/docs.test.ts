@@ -37,8 +37,8 @@ function section(md: string, title: string): string {
   return lines.slice(start, end < 0 ? undefined : end).join('\n');
 }
 
-/** The keys of a zod object schema (strict objects, with or without refinements). */
-const keysOf = (schema: z.ZodType): string[] => Object.keys((schema as unknown as { shape: Record<string, z.ZodType> }).shape);
+/** The fields of a zod object schema (strict objects, with or without refinements). */
+const shapeOf = (schema: z.ZodType) => (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
 
 /** The values of an enum field, through optional/default wrappers; none for other fields. */
 function enumValues(schema: z.ZodType): string[] {
@@ -49,9 +49,8 @@ function enumValues(schema: z.ZodType): string[] {
 
 /** Each key (and each value of an enum key) must appear as inline code in the text. */
 function missingFields(text: string, schema: z.ZodType, prefix = ''): string[] {
-  const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
   const missing: string[] = [];
-  for (const [key, field] of Object.entries(shape)) {
+  for (const [key, field] of Object.entries(shapeOf(schema))) {
     if (!text.includes('`' + prefix + key)) missing.push(prefix + key);
     for (const value of enumValues(field)) if (!text.includes('`' + value + '`')) missing.push(`${prefix}${key}: ${value}`);
   }
@@ -79,9 +78,8 @@ function defaultCell(text: string, key: string): string | undefined {
 
 /** Fields whose documented default does not show the schema's default. */
 function wrongDefaults(text: string, schema: z.ZodType, prefix = ''): string[] {
-  const shape = (schema as unknown as { shape: Record<string, z.ZodType> }).shape;
   const wrong: string[] = [];
-  for (const [key, field] of Object.entries(shape)) {
+  for (const [key, field] of Object.entries(shapeOf(schema))) {
     const value = plainDefault(field);
     if (value === undefined) continue;
     const cell = defaultCell(text, prefix + key)?.replace(/[`,]/g, '');
@@ -110,7 +108,7 @@ describe('docs', () => {
 
   it('document every scenario, node and phase field with its default', () => {
     const page = read('docs/scenarios.md');
-    const shape = (scenarioSchema as unknown as { shape: Record<string, z.ZodArray<z.ZodType>> }).shape;
+    const shape = shapeOf(scenarioSchema) as Record<string, z.ZodArray<z.ZodType>>;
     const missing = [
       ...missingFields(section(page, 'Top-level fields'), scenarioSchema),
       ...missingFields(section(page, 'Nodes'), shape.nodes!.element, 'nodes[].'),
@@ -142,7 +140,7 @@ describe('docs', () => {
     const missing = [...missingFields(faults, faultSchema), ...linkFaults.flatMap((s) => missingFields(faults, s))];
     assert.deepEqual([...new Set(missing)], [], 'docs/scenarios.md, faults: undocumented');
     const runtimes = read('docs/runtimes.md');
-    assert.deepEqual(keysOf(externalEndpointsSchema).filter((k) => !runtimes.includes('`' + k + '`')), [], 'docs/runtimes.md: endpoints undocumented');
+    assert.deepEqual(Object.keys(shapeOf(externalEndpointsSchema)).filter((k) => !runtimes.includes('`' + k + '`')), [], 'docs/runtimes.md: endpoints undocumented');
   });
 
   it('keep the README a front page: the quickstart and test commands CI reads, every exit code, every docs page linked', () => {
