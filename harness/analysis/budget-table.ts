@@ -46,7 +46,7 @@ export interface BudgetSpec<S extends z.ZodType = z.ZodType> {
   names: (limit: z.output<S>) => string[];
   scope: 'node' | 'run';
   unit: BudgetResult['unit'];
-  /** What it reads, for the reports and the README. */
+  /** What it reads, for the reports and docs/budgets.md. */
   reads: string;
   /** How it judges. */
   judges: string;
@@ -289,7 +289,12 @@ export const BUDGETS: readonly BudgetSpec[] = [
 export function budgetSpecOf(resultName: string): BudgetSpec | undefined {
   if (resultName.startsWith('history')) return BUDGETS.find((b) => b.key === null);
   const base = resultName.replace(/ %$/, '');
-  return BUDGETS.find((b) => b.key && b.names(PROBE[b.key]).some((n) => n === base || n === resultName));
+  return BUDGETS.find((b) => b.key && resultNames(b).some((n) => n === base || n === resultName));
+}
+
+/** Every result name a row can produce (each limit form given), without a scenario: for reports and the docs test. */
+export function resultNames(spec: BudgetSpec): string[] {
+  return spec.names(spec.key ? PROBE[spec.key] : undefined);
 }
 
 /** A limit each row accepts, to list its names without a scenario. */
