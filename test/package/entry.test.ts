@@ -26,7 +26,7 @@ describe('package entry points', () => {
     assert.deepEqual(JSON.parse(run.stdout), { loaded: true, sameErrors: true, sameRegistry: true });
   });
 
-  it('the CLI runs from the sources, with no dist/ built', () => {
+  it('the CLI runs in a checkout without a build step', () => {
     const run = spawnSync(process.execPath, [path.join(repoRoot, 'harness', 'bin.mjs'), 'run', '--help'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /Usage: chainsoak run/);
