@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// chainsoak is written in TypeScript and run through tsx, which also loads TypeScript scenario files.
-import { register } from 'tsx/esm/api';
+// The chainsoak command. In a checkout it runs the TypeScript sources through tsx (no build step); an
+// installed package runs its compiled dist/ (tsx is then loaded only to read TypeScript scenario files).
+import { fromSource, implementation } from './package/implementation.js';
 
-register();
-await import('./cli.ts');
+if (fromSource) {
+  const { register } = await import('tsx/esm/api');
+  register();
+}
+await import(implementation('cli'));

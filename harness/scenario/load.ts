@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { shareApi } from '../library/share.ts';
 import { faultNodes, latestAt } from '../faults/timeline.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
@@ -26,8 +27,9 @@ export async function loadScenarioFile(file: string): Promise<Scenario> {
   const label = relative.startsWith('..') ? path.resolve(file) : relative;
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${label}: no such scenario file`);
   let module: { default?: unknown };
+  await shareApi(); // the scenario's own `import 'chainsoak'` gets this instance
   try {
-    // tsImport loads the file as an ES module wherever it lives, even outside a "type": "module" package.
+    // tsImport loads the file wherever it lives, even outside a "type": "module" package (as CommonJS there).
     module = unwrapDefault((await tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url)) as { default?: unknown });
   } catch (error) {
     // esbuild says "Transform failed with 1 error:" first and the useful "file:line:col: ERROR: ..." next.
