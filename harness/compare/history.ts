@@ -5,7 +5,8 @@
  * budget result `history: <figure>`, so it reaches the exit code and JUnit like any budget: runScenario
  * judges it with the budgets (RunOptions.history), before the report is written, once.
  */
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import { appendFile, open, readFile } from 'node:fs/promises';
+import { makeDir } from '../fs/make-dir.ts';
 import path from 'node:path';
 import type { BudgetResult } from '../analysis/budgets.ts';
 import { UsageError } from '../errors.ts';
@@ -50,7 +51,7 @@ export function historyEntry(summary: RunSummary): HistoryEntry {
 /** Before any run: a history file that cannot be appended to is a usage error, not a lost night. */
 export async function checkHistoryFile(file: string): Promise<void> {
   try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    makeDir(path.dirname(path.resolve(file)));
     await (await open(file, 'a')).close();
   } catch (error) {
     throw new UsageError(`--history ${file}: cannot append to it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
@@ -59,7 +60,7 @@ export async function checkHistoryFile(file: string): Promise<void> {
 
 /** One write of one line with O_APPEND: runs appending at once (parallel CI jobs) do not interleave. */
 export async function appendHistory(file: string, entry: HistoryEntry): Promise<void> {
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  makeDir(path.dirname(path.resolve(file)));
   await appendFile(file, JSON.stringify(entry) + '\n');
 }
 

@@ -71,7 +71,11 @@ export interface EnsureBinaryOptions {
 /** Root of chainsoak's cache: $CHAINSOAK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/chainsoak. */
 export function cacheRoot(): string {
   const own = process.env.CHAINSOAK_CACHE;
-  if (own) return path.resolve(own);
+  if (own) {
+    // A file there would surface as ENOTDIR deep inside a build: say it in one line instead.
+    if (existsSync(own) && !statSync(own).isDirectory()) throw new UsageError(`CHAINSOAK_CACHE=${own}: is not a folder`);
+    return path.resolve(own);
+  }
   const xdg = process.env.XDG_CACHE_HOME;
   // The XDG spec says relative values are invalid and must be ignored.
   const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');

@@ -101,6 +101,8 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     // Judged once, on every result (the history's too), before the report is written.
     const results = [...budgets, ...(await historyResults(measured, options.history))];
     summary = { ...measured, budgets: results, ...verdictOf(results) };
+    // Every budget skipped (no node measured, say): a pass would be a verdict on nothing.
+    if (results.every((r) => r.skipped)) summary = { ...summary, ...describeFailure(new InfraError('nothing was judged: no budget result (every node was disrupted or unmeasured)')) };
   } catch (caught) {
     const error = run.signal.aborted && run.signal.reason instanceof Error ? run.signal.reason : caught;
     summary = makeSummary(run, { ...describeFailure(error), nodes, budgets: [], phases, throughput: throughput.points });
