@@ -145,11 +145,14 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   if (opts.node !== undefined) parseNodeSpec(opts.node, flavors);
   const scenarios = [];
   for (const file of files) scenarios.push(await loadScenarioFile(file, { signal: interrupt.signal })); // validate all before running any
+  // A --history elsewhere first (one that cannot be written leaves no empty reports folder behind); the
+  // default one lives in the reports folder, which is checked first then, so the error names --reports.
+  const historyFile = opts.history ?? path.join(opts.reports, 'history.jsonl');
+  if (opts.history !== undefined) await checkHistoryFile(historyFile);
   reportsDir = opts.reports;
   checkOutputFolder('--reports', opts.reports);
+  if (opts.history === undefined) await checkHistoryFile(historyFile);
   if (opts.junit !== undefined) checkOutputFile('--junit', opts.junit);
-  const historyFile = opts.history ?? path.join(opts.reports, 'history.jsonl');
-  await checkHistoryFile(historyFile);
   // Resolve and build every node binary up front: a version that does not exist fails here, in one line.
   for (const scenario of scenarios) {
     const plan = planNetwork(scenario, { ...(opts.node ? { node: opts.node } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.nodes ? { nodesFile: opts.nodes } : {}) });

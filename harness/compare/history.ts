@@ -48,13 +48,34 @@ export function historyEntry(summary: RunSummary): HistoryEntry {
   };
 }
 
-/** Before any run: a history file that cannot be appended to is a usage error, not a lost night. */
+/**
+ * Before any run: a history file that cannot be appended to is a usage error, not a lost night; so is a
+ * file that is something else (a JUnit report given by mistake), which appending would spoil.
+ */
 export async function checkHistoryFile(file: string): Promise<void> {
+  let head: string;
   try {
     makeDir(path.dirname(path.resolve(file)));
-    await (await open(file, 'a')).close();
+    const handle = await open(file, 'a+');
+    try {
+      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(64 * 1024), position: 0 });
+      head = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new UsageError(`--history ${file}: cannot append to it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const first = head.split('\n').find((line) => line.trim());
+  if (first !== undefined && !isHistoryLine(first)) throw new UsageError(`--history ${file}: not a chainsoak history file (its first line is not a run entry); give another file`);
+}
+
+function isHistoryLine(line: string): boolean {
+  try {
+    const entry = JSON.parse(line) as Partial<HistoryEntry> | null;
+    return typeof entry?.scenario === 'string' && Array.isArray(entry.figures);
+  } catch {
+    return false;
   }
 }
 
@@ -75,12 +96,7 @@ export async function readHistory(file: string): Promise<HistoryEntry[]> {
   }
   return text.split('\n').flatMap((line) => {
     if (!line.trim()) return [];
-    try {
-      const entry = JSON.parse(line) as HistoryEntry;
-      return typeof entry.scenario === 'string' && Array.isArray(entry.figures) ? [entry] : [];
-    } catch {
-      return [];
-    }
+    return isHistoryLine(line) ? [JSON.parse(line) as HistoryEntry] : [];
   });
 }
 

@@ -13,7 +13,7 @@ import { UsageError } from '../errors.ts';
 import { faultNodes, latestAt } from '../faults/timeline.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
-import { nodesStartedBy } from '../workloads/fit.ts';
+import { nodesNamedBy, nodesStartedBy } from '../workloads/fit.ts';
 import { workloadSchemas } from '../workloads/registry.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
 import { formatDuration, MAX_WAIT_MS, parseDuration } from './units.ts';
@@ -119,6 +119,11 @@ export function validateScenario(input: unknown, label: string, fallbackName = '
   const nodeNames = new Set(scenario.nodes.flatMap(expandedNames));
   scenario.phases.forEach((phase, p) => {
     if (phase.workloads.length === 0 && phase.faults.length === 0) throw new UsageError(`${label}: phases[${p}]: needs workloads or faults`);
+    phase.workloads.forEach((workload, w) => {
+      for (const [field, node] of nodesNamedBy(workload)) {
+        if (!nodeNames.has(node)) throw new UsageError(`${label}: phases[${p}].workloads[${w}].${field}: no node named "${node}" (nodes: ${[...nodeNames].join(', ')})`);
+      }
+    });
     phase.faults.forEach((fault, f) => {
       const field = `${label}: phases[${p}].faults[${f}]`;
       for (const node of faultNodes(fault)) {

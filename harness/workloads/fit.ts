@@ -34,12 +34,23 @@ interface NamedNode {
   options: Record<string, unknown>;
 }
 
+type WorkloadDecl = { kind: string; target?: string | undefined; node?: string | undefined };
+
+/** The node names a workload's options give (field → name): each must be a node of the run. */
+export function nodesNamedBy(workload: WorkloadDecl): Array<[field: string, name: string]> {
+  if (workload.kind === 'comet-peer-churn' && workload.target) return [['target', workload.target]];
+  if (workload.kind === 'comet-state-sync' && workload.node) return [['node', workload.node]];
+  return [];
+}
+
 /**
  * The nodes a workload starts itself (a node declared with start: 'fault' may wait for it): the peer
  * churn's target (default the last node), the state-sync joiners (its `node`, else every stateSync node).
  */
-export function nodesStartedBy(workload: { kind: string; target?: string | undefined; node?: string | undefined }, nodes: readonly NamedNode[]): string[] {
-  if (workload.kind === 'comet-peer-churn') return [workload.target ?? nodes.at(-1)?.name ?? ''];
-  if (workload.kind === 'comet-state-sync') return workload.node ? [workload.node] : nodes.filter((n) => n.options.stateSync === true).map((n) => n.name);
+export function nodesStartedBy(workload: WorkloadDecl, nodes: readonly NamedNode[]): string[] {
+  const named = nodesNamedBy(workload).map(([, name]) => name);
+  if (named.length) return named;
+  if (workload.kind === 'comet-peer-churn') return nodes.slice(-1).map((n) => n.name);
+  if (workload.kind === 'comet-state-sync') return nodes.filter((n) => n.options.stateSync === true).map((n) => n.name);
   return [];
 }
