@@ -15,7 +15,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChainsoakError } from './errors.ts';
+import { ChainsoakError, UNEXPECTED } from './errors.ts';
 import { makeDir } from './fs/make-dir.ts';
 import { Interrupted } from './run/run-scenario.ts';
 import { hasLiveRuntimes, leaveExitToCaller, shutdownLiveRuntimes } from './runtimes/teardown.ts';
@@ -87,8 +87,19 @@ function exitCodeOf(error: unknown, end: CommandEnd): number {
   }
   if (error instanceof Interrupted || end.interrupted()) return EXIT.interrupted;
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];
-  process.stderr.write(`chainsoak: unexpected error: ${message} (${keepStack(error, end.reportsDir?.())})\n`);
+  process.stderr.write(`chainsoak: ${UNEXPECTED}: ${message} (${keepStack(error, end.reportsDir?.())})\n`);
   return EXIT.infra;
+}
+
+/**
+ * The detail of a run's (or a compare's) error, under its verdict: a log tail as is; the stack of an
+ * unexpected error only with CHAINSOAK_DEBUG=1, else where to find it (the report keeps it).
+ */
+export function printRunError(error: { message: string; detail?: string } | null | undefined, reportFile: string): void {
+  if (!error?.detail) return;
+  const stackOnly = error.message.startsWith(`${UNEXPECTED}:`) && process.env.CHAINSOAK_DEBUG !== '1';
+  const text = stackOnly ? `stack in ${reportFile} (or CHAINSOAK_DEBUG=1)` : error.detail;
+  process.stderr.write(text.split('\n').map((l) => '    ' + l).join('\n') + '\n');
 }
 
 /** Where the full stack went, for the one line: stderr with CHAINSOAK_DEBUG=1, else a file. */

@@ -10,7 +10,7 @@ import { compareBuilds } from './compare/compare.ts';
 import { appendHistory, checkHistoryFile, historyEntry } from './compare/history.ts';
 import { writeCompareJUnit } from './compare/junit.ts';
 import { compareTable } from './compare/table.ts';
-import { exitOnSignals, runToExit } from './cli-exit.ts';
+import { exitOnSignals, printRunError, runToExit } from './cli-exit.ts';
 import { InfraError, UsageError } from './errors.ts';
 import { ensureBinary, GOROUTINE_LEAK_EXPERIMENT, listInstalled } from './nodes/install.ts';
 import { parseNodeSpec } from './nodes/node-spec.ts';
@@ -181,7 +181,7 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
     await appendHistory(historyFile, historyEntry(summary));
     summaries.push(summary);
     process.stdout.write(verdictTable(summary) + '\n');
-    if (summary.error?.detail) process.stderr.write(indent(summary.error.detail) + '\n');
+    printRunError(summary.error, path.join(summary.reportDir, 'summary.json'));
   }
   if (opts.junit) {
     await writeJUnit(path.resolve(opts.junit), summaries);
@@ -215,7 +215,7 @@ async function compareCommand(file: string, opts: { base: string; candidate: str
     ...(opts.quiet ? {} : { view: (label: string) => new ConsoleView(`chainsoak compare ${label}`) }),
   });
   process.stdout.write(compareTable(result) + '\n');
-  if (result.error?.detail) process.stderr.write(indent(result.error.detail) + '\n');
+  printRunError(result.error, path.join(result.dir, 'compare.json'));
   if (opts.junit) {
     writeCompareJUnit(path.resolve(opts.junit), result);
     process.stdout.write(`junit: ${opts.junit}\n`);
@@ -231,7 +231,6 @@ function combinedExitCode(summaries: RunSummary[], planned: number): number {
   return 0;
 }
 
-const indent = (text: string) => text.split('\n').map((l) => '    ' + l).join('\n');
 
 await runToExit(
   async () => {

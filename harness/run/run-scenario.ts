@@ -8,7 +8,7 @@ import { judgeAgainstHistory, readHistory } from '../compare/history.ts';
 import { formatBytes } from '../scenario/units.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
-import { ChainsoakError, InfraError, UsageError } from '../errors.ts';
+import { ChainsoakError, InfraError, UNEXPECTED, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary } from '../report/summary.ts';
@@ -156,7 +156,7 @@ function describeFailure(error: unknown): Pick<RunSummary, 'verdict' | 'exitCode
   }
   if (error instanceof ProfileError) return { verdict: 'error', exitCode: 3, error: { message: error.message } };
   if (error instanceof Interrupted) return { verdict: 'error', exitCode: 130, error: { message: error.message } };
-  const wrapped = new InfraError(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, {
+  const wrapped = new InfraError(`${UNEXPECTED}: ${error instanceof Error ? error.message : String(error)}`, {
     detail: error instanceof Error ? error.stack : undefined,
   });
   return { verdict: 'error', exitCode: 3, error: { message: wrapped.message, ...(wrapped.detail ? { detail: wrapped.detail } : {}) } };

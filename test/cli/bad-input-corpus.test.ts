@@ -3,7 +3,7 @@
 // started (no node process of the row's folders, no run folder in its reports). Rows run 4 at a time.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli, type CliResult } from '../helpers.ts';
@@ -248,6 +248,19 @@ describe('bad input corpus: one line, the right exit code, nothing started', fun
       const runFolders = existsSync(r.reports) ? readdirSync(r.reports, { withFileTypes: true }).filter((e) => e.isDirectory()) : [];
       assert.deepEqual(runFolders.map((e) => e.name), [], 'no run folder');
     });
+  });
+
+  it('an unexpected error keeps its stack: in the file its line names, or on stderr with CHAINSOAK_DEBUG=1', async () => {
+    const env = { CHAINSOAK_CACHE: path.join(aFile, 'cache'), GOPROXY: 'off' };
+    const quiet = await cli(['nodes', 'install', 'geth@v1.17.10'], { env });
+    const file = /stack in (\S+)\)$/.exec(quiet.stderr.trim())?.[1];
+    assert.ok(file && existsSync(file), quiet.stderr);
+    assert.match(readFileSync(file, 'utf8'), /ENOTDIR[\s\S]*\n\s+at /);
+    rmSync(file);
+    const debug = await cli(['nodes', 'install', 'geth@v1.17.10'], { env: { ...env, CHAINSOAK_DEBUG: '1' } });
+    assert.equal(debug.code, 3);
+    assert.match(debug.stderr, /^chainsoak: unexpected error: ENOTDIR.*\(stack above\)$/m);
+    assert.match(debug.stderr, /\n\s+at /);
   });
 
   it('no row left a node process behind', () => {
