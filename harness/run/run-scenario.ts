@@ -102,7 +102,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     const results = [...budgets, ...(await historyResults(measured, options.history))];
     summary = { ...measured, budgets: results, ...verdictOf(results) };
     // Every budget skipped (no node measured, say): a pass would be a verdict on nothing.
-    if (results.every((r) => r.skipped)) summary = { ...summary, ...describeFailure(new InfraError('nothing was judged: no budget result (every node was disrupted or unmeasured)')) };
+    if (results.every((r) => r.skipped)) summary = { ...summary, ...describeFailure(new InfraError('nothing was judged: no budget gave a result (every node disrupted or unmeasured, or every budget turned off)')) };
   } catch (caught) {
     const error = run.signal.aborted && run.signal.reason instanceof Error ? run.signal.reason : caught;
     summary = makeSummary(run, { ...describeFailure(error), nodes, budgets: [], phases, throughput: throughput.points });

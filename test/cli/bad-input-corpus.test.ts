@@ -110,6 +110,7 @@ const rows: Row[] = [
   { what: 'nodes install of a path', args: ['nodes', 'install', 'geth@/usr/bin/true'], code: 2, says: ['a path needs no install'] },
   { what: 'images build of an unknown flavor', args: ['images', 'build', 'parity'], code: 2, says: ['parity'] },
   { what: 'CHAINSOAK_CACHE is a file', args: ['nodes', 'list'], env: { CHAINSOAK_CACHE: aFile }, code: 2, says: ['CHAINSOAK_CACHE', 'not a folder'] },
+  { what: 'CHAINSOAK_CACHE under /proc (spun forever before): exit 3', args: ['nodes', 'install', 'geth@v1.17.10'], env: { CHAINSOAK_CACHE: '/proc/chainsoak-cache' }, code: 3, says: ['unexpected error', '/proc/chainsoak-cache'] },
   { what: 'CHAINSOAK_CACHE under a file: unexpected, exit 3 (not 1)', args: ['nodes', 'install', 'geth@v1.17.10'], env: { CHAINSOAK_CACHE: path.join(aFile, 'cache') }, code: 3, says: ['unexpected error', 'ENOTDIR', 'stack in'] },
 
   // Scenario files that do not load, or export the wrong thing.
