@@ -15,9 +15,8 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChainsoakError, UNEXPECTED } from './errors.ts';
+import { ChainsoakError, Interrupted, UNEXPECTED } from './errors.ts';
 import { makeDir } from './fs/make-dir.ts';
-import { Interrupted } from './run/run-scenario.ts';
 import { hasLiveRuntimes, leaveExitToCaller, shutdownLiveRuntimes } from './runtimes/teardown.ts';
 
 /** After the first signal, how long the command may take to stop its nodes and write its report. */

@@ -36,3 +36,10 @@ export function isChainsoakError(err: unknown): err is ChainsoakError {
  * CLI's stderr, one line that says where the stack is.
  */
 export const UNEXPECTED = 'unexpected error';
+
+/** Abort reason for Ctrl-C / SIGTERM: the run stops, cleans up, and reports exit 130. */
+export class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+  }
+}

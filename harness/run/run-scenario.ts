@@ -8,7 +8,7 @@ import { judgeAgainstHistory, readHistory } from '../compare/history.ts';
 import { formatBytes } from '../scenario/units.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
-import { ChainsoakError, InfraError, UNEXPECTED, UsageError } from '../errors.ts';
+import { ChainsoakError, InfraError, Interrupted, UNEXPECTED, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary } from '../report/summary.ts';
@@ -162,12 +162,7 @@ function describeFailure(error: unknown): Pick<RunSummary, 'verdict' | 'exitCode
   return { verdict: 'error', exitCode: 3, error: { message: wrapped.message, ...(wrapped.detail ? { detail: wrapped.detail } : {}) } };
 }
 
-/** Abort reason for Ctrl-C / SIGTERM: the run stops, cleans up, and reports exit 130. */
-export class Interrupted extends Error {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}`);
-  }
-}
+export { Interrupted }; // where library users have always imported it from
 
 function makeSummary(
   run: RunContext,
