@@ -4,12 +4,14 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { checkOutputFile, checkOutputFolder, durationArg, nonEmptyArg, positiveIntArg, seedArg } from './cli-flags.ts';
 import { compareBuilds } from './compare/compare.ts';
 import { appendHistory, checkHistoryFile, historyEntry } from './compare/history.ts';
 import { writeCompareJUnit } from './compare/junit.ts';
 import { compareTable } from './compare/table.ts';
-import { ChainsoakError, InfraError, UsageError } from './errors.ts';
+import { exitOnSignals, printRunError, runToExit } from './cli-exit.ts';
+import { InfraError, UsageError } from './errors.ts';
 import { ensureBinary, GOROUTINE_LEAK_EXPERIMENT, listInstalled } from './nodes/install.ts';
 import { parseNodeSpec } from './nodes/node-spec.ts';
 import { flavors } from './nodes/registry.ts';
@@ -19,23 +21,13 @@ import type { RunSummary } from './report/summary.ts';
 import { verdictTable } from './report/table.ts';
 import { binaryFor, goExperimentOf } from './run/network.ts';
 import { planNetwork } from './run/plan.ts';
-import { Interrupted, runScenario } from './run/run-scenario.ts';
+import { runScenario } from './run/run-scenario.ts';
 import { loadScenarioFile, scenarioFilesIn } from './scenario/load.ts';
-import { parseDuration } from './scenario/units.ts';
-import { leaveExitToCaller } from './runtimes/teardown.ts';
 
-// The CLI ends the process itself on a signal (exit 130 after the report); the runtimes' teardown only cleans up.
-leaveExitToCaller();
 const interrupt = new AbortController();
-let interrupts = 0;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(130); // the exit hook still kills every node process group
-    process.stderr.write(`\n${signal}: stopping nodes and writing the report (again to force)\n`);
-    interrupt.abort(new Interrupted(signal));
-  });
-}
+exitOnSignals(interrupt);
+/** The reports folder of the command running, where an unexpected error's stack is written. */
+let reportsDir: string | undefined;
 
 const program = new Command('chainsoak')
   .description('Chaos, load and leak harness for blockchain nodes')
@@ -47,15 +39,15 @@ program
   .command('run')
   .description('run scenario files (or every scenario in a folder) and print a verdict')
   .argument('<paths...>', 'scenario files or folders')
-  .option('--node <spec>', 'replace the scenario nodes of this flavor: geth@v1.16.7 or geth@/path/to/geth')
+  .option('--node <spec>', 'replace the scenario nodes of this flavor: geth@v1.16.7 or geth@/path/to/geth', nonEmptyArg)
   .addOption(new Option('--runtime <kind>', "where the nodes run (default: the scenario's runtime, else process)").choices(['process', 'container', 'external']))
-  .option('--nodes <file>', 'with --runtime external: a JSON file with each running node\'s URLs (see docker-compose.nodes.json)')
+  .option('--nodes <file>', 'with --runtime external: a JSON file with each running node\'s URLs (see docker-compose.nodes.json)', nonEmptyArg)
   .option('--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)", durationArg)
-  .option('--seed <n>', 'seed for every random choice', intArg)
+  .option('--seed <n>', 'seed for every random choice', seedArg)
   .option('--keep', 'keep node data directories after the run')
-  .option('--junit <file>', 'also write one JUnit file for all scenarios here')
-  .option('--reports <dir>', 'folder for run reports', 'reports')
-  .option('--history <file>', 'append each run to this history file (default <reports>/history.jsonl)')
+  .option('--junit <file>', 'also write one JUnit file for all scenarios here', nonEmptyArg)
+  .option('--reports <dir>', 'folder for run reports', nonEmptyArg, 'reports')
+  .option('--history <file>', 'append each run to this history file (default <reports>/history.jsonl)', nonEmptyArg)
   .option('--against-history <n>', 'also judge each run against the last n runs of its scenario in the history', positiveIntArg)
   .addOption(new Option('--quiet', 'no live view, only the verdict'))
   .action(runCommand);
@@ -64,13 +56,13 @@ program
   .command('compare')
   .description('run a scenario alternately on two builds and say whether the candidate regressed (exit 1)')
   .argument('<scenario>', 'scenario file')
-  .requiredOption('--base <spec>', 'the reference build: geth, geth@v1.16.7 or geth@/path/to/geth')
-  .requiredOption('--candidate <spec>', 'the build under test, in the same forms')
+  .requiredOption('--base <spec>', 'the reference build: geth, geth@v1.16.7 or geth@/path/to/geth', nonEmptyArg)
+  .requiredOption('--candidate <spec>', 'the build under test, in the same forms', nonEmptyArg)
   .option('--runs <n>', 'runs per side (base, candidate, base, candidate, ...)', positiveIntArg, 3)
   .option('--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)", durationArg)
-  .option('--seed <n>', 'seed for every random choice (the same for every run)', intArg)
-  .option('--reports <dir>', 'parent folder of the compare folder', 'reports')
-  .option('--junit <file>', 'also write JUnit here: one test case per gating figure')
+  .option('--seed <n>', 'seed for every random choice (the same for every run)', seedArg)
+  .option('--reports <dir>', 'parent folder of the compare folder', nonEmptyArg, 'reports')
+  .option('--junit <file>', 'also write JUnit here: one test case per gating figure', nonEmptyArg)
   .addOption(new Option('--quiet', 'no live view, only the verdict'))
   .action(compareCommand);
 
@@ -81,9 +73,13 @@ nodes
   .argument('<specs...>')
   .option('--proven-leaks', `build with GOEXPERIMENT=${GOROUTINE_LEAK_EXPERIMENT}, as a node with provenLeaks: true runs`)
   .action(async (specs: string[], flags: { provenLeaks?: boolean }) => {
-    for (const text of specs) {
+    // Every spec checked before any build: a typo in the last one must not cost the first one's build.
+    const parsed = specs.map((text) => {
       const spec = parseNodeSpec(text, flavors);
       if (spec.binaryPath) throw new UsageError(`${text}: a path needs no install`);
+      return spec;
+    });
+    for (const spec of parsed) {
       const binary = await ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
         signal: interrupt.signal,
         onProgress: (line) => process.stderr.write(`  ${line}\n`),
@@ -145,9 +141,18 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
     files.push(...(isDir ? await scenarioFilesIn(p) : [p]));
   }
   if (files.length === 0) throw new UsageError(`${paths.join(' ')}: no scenario files found`);
-  if (opts.node) parseNodeSpec(opts.node, flavors); // fail on a bad --node before anything starts
+  // Every check before anything is built or started: flags, scenarios, then the paths the run writes.
+  if (opts.node !== undefined) parseNodeSpec(opts.node, flavors);
   const scenarios = [];
-  for (const file of files) scenarios.push(await loadScenarioFile(file)); // validate all before running any
+  for (const file of files) scenarios.push(await loadScenarioFile(file, { signal: interrupt.signal })); // validate all before running any
+  // A --history elsewhere first (one that cannot be written leaves no empty reports folder behind); the
+  // default one lives in the reports folder, which is checked first then, so the error names --reports.
+  const historyFile = opts.history ?? path.join(opts.reports, 'history.jsonl');
+  if (opts.history !== undefined) await checkHistoryFile(historyFile);
+  reportsDir = opts.reports;
+  checkOutputFolder('--reports', opts.reports);
+  if (opts.history === undefined) await checkHistoryFile(historyFile);
+  if (opts.junit !== undefined) checkOutputFile('--junit', opts.junit);
   // Resolve and build every node binary up front: a version that does not exist fails here, in one line.
   for (const scenario of scenarios) {
     const plan = planNetwork(scenario, { ...(opts.node ? { node: opts.node } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.nodes ? { nodesFile: opts.nodes } : {}) });
@@ -156,9 +161,6 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
       await binaryFor(node.spec, interrupt.signal, (line) => process.stderr.write(`  ${line}\n`), goExperimentOf(node));
     }
   }
-
-  const historyFile = opts.history ?? path.join(opts.reports, 'history.jsonl');
-  await checkHistoryFile(historyFile);
 
   const summaries: RunSummary[] = [];
   for (const scenario of scenarios) {
@@ -179,13 +181,13 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
     await appendHistory(historyFile, historyEntry(summary));
     summaries.push(summary);
     process.stdout.write(verdictTable(summary) + '\n');
-    if (summary.error?.detail) process.stderr.write(indent(summary.error.detail) + '\n');
+    printRunError(summary.error, path.join(summary.reportDir, 'summary.json'));
   }
   if (opts.junit) {
     await writeJUnit(path.resolve(opts.junit), summaries);
     process.stdout.write(`junit: ${opts.junit}\n`);
   }
-  process.exitCode = combinedExitCode(summaries);
+  process.exitCode = combinedExitCode(summaries, scenarios.length);
 }
 
 async function compareCommand(file: string, opts: { base: string; candidate: string; runs: number; duration?: number; seed?: number; reports: string; junit?: string; quiet?: boolean }): Promise<void> {
@@ -197,6 +199,9 @@ async function compareCommand(file: string, opts: { base: string; candidate: str
       throw error instanceof UsageError ? new UsageError(`${flag} ${spec}: ${error.message}`) : error;
     }
   }
+  reportsDir = opts.reports;
+  checkOutputFolder('--reports', opts.reports);
+  if (opts.junit !== undefined) checkOutputFile('--junit', opts.junit);
   const log = (line: string) => process.stderr.write(`  ${line}\n`);
   const result = await compareBuilds(file, {
     base: opts.base,
@@ -210,7 +215,7 @@ async function compareCommand(file: string, opts: { base: string; candidate: str
     ...(opts.quiet ? {} : { view: (label: string) => new ConsoleView(`chainsoak compare ${label}`) }),
   });
   process.stdout.write(compareTable(result) + '\n');
-  if (result.error?.detail) process.stderr.write(indent(result.error.detail) + '\n');
+  printRunError(result.error, path.join(result.dir, 'compare.json'));
   if (opts.junit) {
     writeCompareJUnit(path.resolve(opts.junit), result);
     process.stdout.write(`junit: ${opts.junit}\n`);
@@ -218,42 +223,23 @@ async function compareCommand(file: string, opts: { base: string; candidate: str
   process.exitCode = result.exitCode;
 }
 
-/** Interrupted beats infrastructure error beats failed budget beats pass. */
-function combinedExitCode(summaries: RunSummary[]): number {
+/** Interrupted beats infrastructure error beats failed budget beats pass; scenarios left unrun are never a pass. */
+function combinedExitCode(summaries: RunSummary[], planned: number): number {
   const codes = summaries.map((s) => s.exitCode);
+  if (summaries.length < planned) codes.push(interrupt.signal.aborted ? 130 : 3);
   for (const code of [130, 3, 2, 1] as const) if (codes.includes(code)) return code;
   return 0;
 }
 
-function durationArg(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`expected a duration such as '90s' or '5m'`);
-  return ms;
-}
 
-function intArg(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('expected a whole number');
-  return Number(value);
-}
-
-function positiveIntArg(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
-  return Number(value);
-}
-
-const indent = (text: string) => text.split('\n').map((l) => '    ' + l).join('\n');
-
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  if (error instanceof CommanderError) {
-    process.exit(error.exitCode === 0 ? 0 : 2); // commander already printed its one line
-  }
-  if (error instanceof ChainsoakError) {
-    process.stderr.write(`chainsoak: ${error.message}\n`);
-    if (error.detail) process.stderr.write(indent(error.detail) + '\n');
-    process.exit(error.exitCode);
-  }
-  if (error instanceof Interrupted) process.exit(130);
-  throw error;
-}
+await runToExit(
+  async () => {
+    try {
+      await program.parseAsync(process.argv);
+    } catch (error) {
+      if (!(error instanceof CommanderError)) throw error;
+      process.exitCode = error.exitCode === 0 ? 0 : 2; // commander already printed its one line
+    }
+  },
+  { reportsDir: () => reportsDir, interrupted: () => interrupt.signal.aborted },
+);

@@ -30,3 +30,16 @@ export class InfraError extends ChainsoakError {
 export function isChainsoakError(err: unknown): err is ChainsoakError {
   return err instanceof ChainsoakError;
 }
+
+/**
+ * How an error nobody foresaw is named (exit 3): in a run's report, with its stack as the detail; on the
+ * CLI's stderr, one line that says where the stack is.
+ */
+export const UNEXPECTED = 'unexpected error';
+
+/** Abort reason for Ctrl-C / SIGTERM: the run stops, cleans up, and reports exit 130. */
+export class Interrupted extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+  }
+}

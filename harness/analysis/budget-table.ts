@@ -7,7 +7,7 @@
  * profiles can show ('rising', unattributed) passes them with a warning, unless `noLeakTrend: 'strict'`.
  */
 import { z } from 'zod';
-import { duration, size } from '../scenario/fields.ts';
+import { size, span } from '../scenario/fields.ts';
 import { formatBytes } from '../scenario/units.ts';
 import type { BudgetResult, ProvenLeaks, TrendFit, WorkloadStats } from '../result/types.ts';
 import { describeProvenLeaks } from './proven-leaks.ts';
@@ -60,12 +60,15 @@ export interface BudgetSpec<S extends z.ZodType = z.ZodType> {
   check: (limit: z.output<S>, ctx: CheckContext) => BudgetResult[];
 }
 
-const growth = z.strictObject({
-  /** Absolute growth allowed, after minus before. */
-  bytes: size.optional(),
-  /** Growth allowed relative to before, in percent. */
-  percent: z.number().min(0).optional(),
-});
+const growth = z
+  .strictObject({
+    /** Absolute growth allowed, after minus before. */
+    bytes: size.optional(),
+    /** Growth allowed relative to before, in percent. */
+    percent: z.number().min(0).optional(),
+  })
+  // `{}` would judge nothing, and a run could never fail on it.
+  .refine((g) => g.bytes !== undefined || g.percent !== undefined, { message: 'needs a limit: bytes, percent or both' });
 type Growth = z.output<typeof growth>;
 
 /** Each budget's scenario field, as the scenario schema takes it (every one optional there). */
@@ -77,7 +80,7 @@ export const BUDGET_SCHEMAS = {
   heapGrowthPer1kOps: size,
   goroutineGrowthPer1kOps: z.number().min(0),
   maxGrowthPerDay: size,
-  oomAfter: z.strictObject({ limit: size.optional(), atLeast: duration }),
+  oomAfter: z.strictObject({ limit: size.optional(), atLeast: span }),
   errorRate: z.number().min(0).max(1),
   p95LatencyMs: z.number().positive(),
   noOomKill: z.boolean(),

@@ -3,7 +3,7 @@
  * the machine over the session hits both sides alike), same seed, then judge every figure against the
  * noise between runs of the same side. Each run is a normal run with its own report folder.
  */
-import { mkdirSync } from 'node:fs';
+import { makeDir } from '../fs/make-dir.ts';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../errors.ts';
@@ -105,7 +105,7 @@ function rename(flag: string, spec: string, error: unknown): unknown {
 }
 
 export async function compareBuilds(input: string | ScenarioInput | Scenario, options: CompareOptions): Promise<CompareResult> {
-  const scenario = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
+  const scenario = typeof input === 'string' ? await loadScenarioFile(input, options.signal ? { signal: options.signal } : {}) : validateScenario(input, 'scenario');
   const runsPerSide = options.runs ?? 3;
   if (!Number.isInteger(runsPerSide) || runsPerSide < 1) throw new UsageError(`--runs ${runsPerSide}: expected a whole number of at least 1`);
   await prepareCompare(scenario, options);
@@ -113,7 +113,7 @@ export async function compareBuilds(input: string | ScenarioInput | Scenario, op
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const dir = path.resolve(options.reportsDir ?? 'reports', `compare-${scenario.name}-${stamp}`);
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const result: CompareResult = {
     scenario: scenario.name,
     ...(scenario.file ? { file: scenario.file } : {}),

@@ -5,7 +5,8 @@
  * budget result `history: <figure>`, so it reaches the exit code and JUnit like any budget: runScenario
  * judges it with the budgets (RunOptions.history), before the report is written, once.
  */
-import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import { appendFile, open, readFile } from 'node:fs/promises';
+import { makeDir } from '../fs/make-dir.ts';
 import path from 'node:path';
 import type { BudgetResult } from '../analysis/budgets.ts';
 import { UsageError } from '../errors.ts';
@@ -47,19 +48,40 @@ export function historyEntry(summary: RunSummary): HistoryEntry {
   };
 }
 
-/** Before any run: a history file that cannot be appended to is a usage error, not a lost night. */
+/**
+ * Before any run: a history file that cannot be appended to is a usage error, not a lost night; so is a
+ * file that is something else (a JUnit report given by mistake), which appending would spoil.
+ */
 export async function checkHistoryFile(file: string): Promise<void> {
+  let head: string;
   try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    await (await open(file, 'a')).close();
+    makeDir(path.dirname(path.resolve(file)));
+    const handle = await open(file, 'a+');
+    try {
+      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(64 * 1024), position: 0 });
+      head = buffer.subarray(0, bytesRead).toString('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new UsageError(`--history ${file}: cannot append to it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  const first = head.split('\n').find((line) => line.trim());
+  if (first !== undefined && !isHistoryLine(first)) throw new UsageError(`--history ${file}: not a chainsoak history file (its first line is not a run entry); give another file`);
+}
+
+function isHistoryLine(line: string): boolean {
+  try {
+    const entry = JSON.parse(line) as Partial<HistoryEntry> | null;
+    return typeof entry?.scenario === 'string' && Array.isArray(entry.figures);
+  } catch {
+    return false;
   }
 }
 
 /** One write of one line with O_APPEND: runs appending at once (parallel CI jobs) do not interleave. */
 export async function appendHistory(file: string, entry: HistoryEntry): Promise<void> {
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  makeDir(path.dirname(path.resolve(file)));
   await appendFile(file, JSON.stringify(entry) + '\n');
 }
 
@@ -74,12 +96,7 @@ export async function readHistory(file: string): Promise<HistoryEntry[]> {
   }
   return text.split('\n').flatMap((line) => {
     if (!line.trim()) return [];
-    try {
-      const entry = JSON.parse(line) as HistoryEntry;
-      return typeof entry.scenario === 'string' && Array.isArray(entry.figures) ? [entry] : [];
-    } catch {
-      return [];
-    }
+    return isHistoryLine(line) ? [JSON.parse(line) as HistoryEntry] : [];
   });
 }
 

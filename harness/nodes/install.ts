@@ -12,12 +12,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { InfraError, UsageError } from '../errors.ts';
+import { makeDir } from '../fs/make-dir.ts';
 import type { GoBuildRecipe } from './flavor.ts';
 import { compareSemver, isSemverTag } from './node-spec.ts';
 
@@ -71,7 +72,11 @@ export interface EnsureBinaryOptions {
 /** Root of chainsoak's cache: $CHAINSOAK_CACHE, else ${XDG_CACHE_HOME:-~/.cache}/chainsoak. */
 export function cacheRoot(): string {
   const own = process.env.CHAINSOAK_CACHE;
-  if (own) return path.resolve(own);
+  if (own) {
+    // A file there would surface as ENOTDIR deep inside a build: say it in one line instead.
+    if (existsSync(own) && !statSync(own).isDirectory()) throw new UsageError(`CHAINSOAK_CACHE=${own}: is not a folder`);
+    return path.resolve(own);
+  }
   const xdg = process.env.XDG_CACHE_HOME;
   // The XDG spec says relative values are invalid and must be ignored.
   const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
@@ -358,7 +363,7 @@ export async function ensureBinary(
   if (hit) return hit;
 
   // The lock is the sibling directory <version>.lock; the version directory is created when the binary lands.
-  await mkdir(path.dirname(versionDir), { recursive: true });
+  makeDir(path.dirname(versionDir)); // not Node's recursive mkdir: it never returns under /proc
   const lockOrHit = await acquireLock(versionDir, label, recipe.binary, opts);
   if (typeof lockOrHit === 'string') return lockOrHit;
   const release = lockOrHit;
@@ -370,7 +375,7 @@ export async function ensureBinary(
     const again = cached(versionDir, recipe.binary);
     if (again) return again;
 
-    await mkdir(tmpParent, { recursive: true });
+    makeDir(tmpParent);
     // We hold the lock, so leftovers with our prefix are from a builder that was killed. mkdtemp adds 6
     // characters: a longer name is another version's (v1.2.3- vs v1.2.3-rc1-, src-x- vs src-x-leaks-...).
     const prefix = `${flavorName}-${cacheVersion}-`;
@@ -434,7 +439,7 @@ export async function ensureBinary(
       throw new InfraError(`building ${label}: the binary's toolchain (${toolchain}) does not name the experiment ${experiment}`);
     }
     const finalPath = path.join(versionDir, recipe.binary);
-    await mkdir(versionDir, { recursive: true });
+    makeDir(versionDir);
     await rename(built, finalPath);
 
     const info: BuildInfo = {

@@ -2,13 +2,13 @@
  * Everything one run carries from step to step: the scenario, where its report goes, the abort signal
  * (Ctrl-C, SIGTERM, a node that crashed), the event timeline and the live view.
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RuntimeKind } from '../runtimes/runtime.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { LiveView } from '../report/console.ts';
 import type { RunEvent } from '../result/types.ts';
+import { makeDir } from '../fs/make-dir.ts';
 export type { RunEvent } from '../result/types.ts';
 
 export interface RunOptions {
@@ -49,7 +49,7 @@ export class RunContext {
   constructor(readonly scenario: Scenario, readonly options: RunOptions) {
     const stamp = new Date(this.startedAt).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
     this.dir = path.resolve(options.reportsDir ?? 'reports', `${scenario.name}-${stamp}-s${scenario.seed}`);
-    mkdirSync(this.dir, { recursive: true });
+    makeDir(this.dir);
     this.runtime = options.runtime ?? scenario.runtime;
     if (options.signal) {
       const outer = options.signal;

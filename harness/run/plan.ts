@@ -12,6 +12,7 @@ import { isLinkFault, networkCutActions } from '../faults/timeline.ts';
 import { readNodesFile, type ExternalNode } from '../runtimes/external.ts';
 import type { RuntimeKind } from '../runtimes/runtime.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { workloadMisfit } from '../workloads/fit.ts';
 
 export interface NodePlan {
   /** Unique node name inside the run (`count > 1` appends 0, 1, ...). */
@@ -78,6 +79,7 @@ export function planNetwork(scenario: Scenario, overrides: PlanOverrides = {}): 
   if (overrides.nodesFile && runtime !== 'external') throw new UsageError(`--nodes ${overrides.nodesFile}: a nodes file is for --runtime external`);
   // What the scenario asks of the runtime, checked before anything is built: errors name the file.
   return named(scenario, () => {
+    checkWorkloadFit(scenario, nodes);
     if (runtime !== 'container') checkContainerOnly(scenario, runtime);
     checkProvenLeaks(nodes, runtime);
     return {
@@ -104,6 +106,17 @@ function hasLinkFaults(scenario: Scenario, nodes: NodePlan[]): boolean {
   if (!scenario.phases.some((p) => p.faults.some(isLinkFault))) return false;
   if (nodes.some((n) => n.name === LINKS_NODE)) throw new UsageError(`a node named '${LINKS_NODE}': the name is the link proxy's in a scenario with network faults; rename the node`);
   return true;
+}
+
+/** Every workload needs a node of a flavor that speaks its protocol (after --node overrides). */
+function checkWorkloadFit(scenario: Scenario, nodes: NodePlan[]): void {
+  const flavorNames = nodes.map((n) => n.flavor.name);
+  scenario.phases.forEach((phase, p) =>
+    phase.workloads.forEach((workload, w) => {
+      const misfit = workloadMisfit(workload.kind, flavorNames);
+      if (misfit) throw new UsageError(`phases[${p}].workloads[${w}].kind: ${misfit}`);
+    }),
+  );
 }
 
 /** Scenario fields only the container runtime can honour are usage errors elsewhere, before anything starts. */

@@ -8,7 +8,7 @@ import { judgeAgainstHistory, readHistory } from '../compare/history.ts';
 import { formatBytes } from '../scenario/units.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
-import { ChainsoakError, InfraError, UsageError } from '../errors.ts';
+import { ChainsoakError, InfraError, Interrupted, UNEXPECTED, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary } from '../report/summary.ts';
@@ -101,6 +101,8 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
     // Judged once, on every result (the history's too), before the report is written.
     const results = [...budgets, ...(await historyResults(measured, options.history))];
     summary = { ...measured, budgets: results, ...verdictOf(results) };
+    // Every budget skipped (no node measured, say): a pass would be a verdict on nothing.
+    if (results.every((r) => r.skipped)) summary = { ...summary, ...describeFailure(new InfraError('nothing was judged: no budget gave a result (every node disrupted or unmeasured, or every budget turned off)')) };
   } catch (caught) {
     const error = run.signal.aborted && run.signal.reason instanceof Error ? run.signal.reason : caught;
     summary = makeSummary(run, { ...describeFailure(error), nodes, budgets: [], phases, throughput: throughput.points });
@@ -154,18 +156,13 @@ function describeFailure(error: unknown): Pick<RunSummary, 'verdict' | 'exitCode
   }
   if (error instanceof ProfileError) return { verdict: 'error', exitCode: 3, error: { message: error.message } };
   if (error instanceof Interrupted) return { verdict: 'error', exitCode: 130, error: { message: error.message } };
-  const wrapped = new InfraError(`unexpected error: ${error instanceof Error ? error.message : String(error)}`, {
+  const wrapped = new InfraError(`${UNEXPECTED}: ${error instanceof Error ? error.message : String(error)}`, {
     detail: error instanceof Error ? error.stack : undefined,
   });
   return { verdict: 'error', exitCode: 3, error: { message: wrapped.message, ...(wrapped.detail ? { detail: wrapped.detail } : {}) } };
 }
 
-/** Abort reason for Ctrl-C / SIGTERM: the run stops, cleans up, and reports exit 130. */
-export class Interrupted extends Error {
-  constructor(signal: string) {
-    super(`interrupted by ${signal}`);
-  }
-}
+export { Interrupted }; // where library users have always imported it from
 
 function makeSummary(
   run: RunContext,

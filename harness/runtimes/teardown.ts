@@ -27,7 +27,7 @@ export function leaveExitToCaller(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
-  tearingDown ??= Promise.race([Promise.all([...live].map((t) => t.shutdown().catch(() => undefined))).then(() => undefined), sleep(TEARDOWN_BOUND_MS, undefined, { ref: false })]);
+  tearingDown ??= shutdownLiveRuntimes(TEARDOWN_BOUND_MS);
   void tearingDown.then(() => {
     if (callerDecidesExit) return;
     uninstall();
@@ -43,6 +43,16 @@ function install(): void {
 
 function uninstall(): void {
   for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+}
+
+/** Whether some runtime still has something running (a node process, a container, a network). */
+export function hasLiveRuntimes(): boolean {
+  return live.size > 0;
+}
+
+/** Shut every live runtime down, waiting at most `boundMs`: for a caller that must end the process now. */
+export async function shutdownLiveRuntimes(boundMs: number): Promise<void> {
+  await Promise.race([Promise.all([...live].map((t) => t.shutdown().catch(() => undefined))), sleep(boundMs, undefined, { ref: false })]);
 }
 
 /** A runtime that has started something: tear it down on SIGINT/SIGTERM until released. */

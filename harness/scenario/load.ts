@@ -14,15 +14,22 @@ import { shareApi } from '../library/share.ts';
 import { faultNodes, latestAt } from '../faults/timeline.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
+import { nodesNamedBy, nodesStartedBy } from '../workloads/fit.ts';
 import { workloadSchemas } from '../workloads/registry.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
+import { formatDuration, MAX_WAIT_MS, parseDuration } from './units.ts';
 
 /** Identity function that gives scenario files full types and editor completion. */
 export function defineScenario(scenario: ScenarioInput): ScenarioInput {
   return scenario;
 }
 
-export async function loadScenarioFile(file: string): Promise<Scenario> {
+export interface LoadOptions {
+  /** Stop waiting for the file's top-level code (Ctrl-C): rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export async function loadScenarioFile(file: string, options: LoadOptions = {}): Promise<Scenario> {
   const relative = path.relative(process.cwd(), path.resolve(file));
   const label = relative.startsWith('..') ? path.resolve(file) : relative;
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${label}: no such scenario file`);
@@ -30,8 +37,10 @@ export async function loadScenarioFile(file: string): Promise<Scenario> {
   await shareApi(); // the scenario's own `import 'chainsoak'` gets this instance
   try {
     // tsImport loads the file wherever it lives, even outside a "type": "module" package (as CommonJS there).
-    module = unwrapDefault((await tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url)) as { default?: unknown });
+    const loading = tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url) as Promise<{ default?: unknown }>;
+    module = unwrapDefault(await withinLoadBound(loading, label, options.signal));
   } catch (error) {
+    if (error instanceof UsageError || options.signal?.aborted) throw error;
     // esbuild says "Transform failed with 1 error:" first and the useful "file:line:col: ERROR: ..." next.
     const lines = String(error instanceof Error ? error.message : error).split('\n').filter((l) => l.trim());
     const line = lines.find((l) => /ERROR:/.test(l)) ?? lines[0] ?? 'unknown error';
@@ -39,6 +48,39 @@ export async function loadScenarioFile(file: string): Promise<Scenario> {
   }
   if (module.default === undefined) throw new UsageError(`${label}: has no default export (export default defineScenario({...}))`);
   return validateScenario(module.default, label, path.basename(file).replace(/\.[cm]?[tj]s$/, ''));
+}
+
+/**
+ * A scenario file's top-level code may await something that never settles (a promise nobody resolves):
+ * then nothing would keep the process alive, and it would end with exit 0 having run nothing. The wait is
+ * bounded (CHAINSOAK_LOAD_TIMEOUT, default 30s) and becomes a usage error naming the file.
+ */
+async function withinLoadBound<T>(loading: Promise<T>, label: string, signal?: AbortSignal): Promise<T> {
+  const boundMs = loadBoundMs();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UsageError(`${label}: did not finish loading within ${formatDuration(boundMs)} (top-level code that never settles?; CHAINSOAK_LOAD_TIMEOUT changes the bound)`)), boundMs);
+    onAbort = () => reject(signal!.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([loading, bound]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+const DEFAULT_LOAD_BOUND_MS = 30_000;
+
+function loadBoundMs(): number {
+  const text = process.env.CHAINSOAK_LOAD_TIMEOUT;
+  if (text === undefined || text === '') return DEFAULT_LOAD_BOUND_MS;
+  const ms = parseDuration(/^\d+$/.test(text) ? Number(text) : text);
+  if (ms === undefined || ms <= 0 || ms > MAX_WAIT_MS) throw new UsageError(`CHAINSOAK_LOAD_TIMEOUT=${text}: expected a duration such as '30s'`);
+  return ms;
 }
 
 /** A file compiled as CommonJS shows its `export default` as `default.default`. */
@@ -76,9 +118,14 @@ export function validateScenario(input: unknown, label: string, fallbackName = '
     // Parsed once, here: the network plan and the flavor use these (defaults filled in).
     decl.options = options.data;
   });
-  const nodeNames = new Set(scenario.nodes.flatMap((d) => (d.count > 1 ? Array.from({ length: d.count }, (_, i) => `${d.name}${i}`) : [d.name])));
+  const nodeNames = new Set(scenario.nodes.flatMap(expandedNames));
   scenario.phases.forEach((phase, p) => {
     if (phase.workloads.length === 0 && phase.faults.length === 0) throw new UsageError(`${label}: phases[${p}]: needs workloads or faults`);
+    phase.workloads.forEach((workload, w) => {
+      for (const [field, node] of nodesNamedBy(workload)) {
+        if (!nodeNames.has(node)) throw new UsageError(`${label}: phases[${p}].workloads[${w}].${field}: no node named "${node}" (nodes: ${[...nodeNames].join(', ')})`);
+      }
+    });
     phase.faults.forEach((fault, f) => {
       const field = `${label}: phases[${p}].faults[${f}]`;
       for (const node of faultNodes(fault)) {
@@ -87,11 +134,32 @@ export function validateScenario(input: unknown, label: string, fallbackName = '
       if (latestAt(fault) > phase.duration) throw new UsageError(`${field}.at: ${latestAt(fault)} ms is after the end of the phase (${phase.duration} ms)`);
     });
   });
+  checkLateStarts(scenario, label);
   if (scenario.budgets && Object.keys(scenario.budgets).length === 0) {
     throw new UsageError(`${label}: budgets: at least one budget is needed, or the run can never fail`);
   }
   validated.add(scenario);
   return scenario;
+}
+
+/** A node with start: 'fault' that no fault (start, restart) and no workload starts would never run, nor be judged. */
+function checkLateStarts(scenario: Scenario, label: string): void {
+  const nodes = scenario.nodes.flatMap((d) => expandedNames(d).map((name) => ({ name, options: d.options })));
+  const started = new Set(
+    scenario.phases.flatMap((p) => [
+      ...p.faults.filter((f) => 'action' in f && (f.action === 'start' || f.action === 'restart')).flatMap(faultNodes),
+      ...p.workloads.flatMap((w) => nodesStartedBy(w, nodes)),
+    ]),
+  );
+  scenario.nodes.forEach((decl, i) => {
+    const never = decl.start === 'fault' ? expandedNames(decl).filter((n) => !started.has(n)) : [];
+    if (never.length) throw new UsageError(`${label}: nodes[${i}].start: 'fault' but nothing starts ${never.join(', ')} (add { action: 'start', node: '${never[0]}', at: ... } to a phase's faults)`);
+  });
+}
+
+/** A declaration's node names: with count > 1 a number is appended (geth0, geth1, ...). */
+function expandedNames(decl: { name: string; count: number }): string[] {
+  return decl.count > 1 ? Array.from({ length: decl.count }, (_, k) => `${decl.name}${k}`) : [decl.name];
 }
 
 function withField<T>(label: string, field: string, fn: () => T): T {

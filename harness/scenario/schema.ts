@@ -9,7 +9,7 @@ import { anyFaultSchema } from '../faults/timeline.ts';
 import { externalEndpointsSchema } from '../runtimes/external.ts';
 import { eventTriggers } from '../probes/sampler.ts';
 import { workloadSchema } from '../workloads/registry.ts';
-import { duration, size } from './fields.ts';
+import { duration, regexSource, seed, size, waitDuration } from './fields.ts';
 import type { Duration, Size } from './units.ts';
 
 const name = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,40}$/, 'expected a name of letters, digits, - and _');
@@ -23,7 +23,7 @@ const nodeDecl = z.strictObject({
   /** Flavor options, checked against the flavor's own schema. */
   options: z.record(z.string(), z.unknown()).default({}),
   /** How long the node may take to answer after start. */
-  readyTimeout: duration.default(60_000),
+  readyTimeout: waitDuration(1_000).default(60_000),
   /** 'setup' (default) starts the node with the network; 'fault' leaves it down until a `start` fault. */
   start: z.enum(['setup', 'fault']).default('setup'),
   /**
@@ -49,7 +49,7 @@ const nodeDecl = z.strictObject({
 
 const phase = z.strictObject({
   name,
-  duration,
+  duration: waitDuration(1),
   workloads: z.array(workloadSchema).default([]),
   /**
    * Faults injected at set times in this phase: on a node (kill, stop, start, restart, pause, resume;
@@ -70,7 +70,7 @@ const budgets = budgetsSchema();
 export const scenarioSchema = z.strictObject({
   name: name.optional(),
   description: z.string().optional(),
-  seed: z.number().int().min(0).default(1),
+  seed: seed.default(1),
   nodes: z.array(nodeDecl).min(1),
   /**
    * Where the nodes run: 'process' (local child processes, the default), 'container' (Docker), 'external'
@@ -82,13 +82,14 @@ export const scenarioSchema = z.strictObject({
   cooldown: duration.default(5_000),
   /** Release the workloads' clients after the final snapshot, wait this long, and snapshot again. */
   afterRelease: duration.optional(),
-  sampleInterval: duration.default(2_000),
+  /** At least 100 ms: faster sampling measures the sampler more than the node. */
+  sampleInterval: waitDuration(100).default(2_000),
   /** Also sample right after each block ('block', at most every 250 ms per node), on the block before an
    * app snapshot ('pre-snapshot'), and when a node reaches a new peak of peers ('peer-peak'). */
   sampleOn: z.array(z.enum(eventTriggers)).default([]),
   budgets,
   /** Goroutine stacks to leave out of the goroutine diff (regular expressions on frame names). */
-  goroutineIgnore: z.array(z.string()).default([]),
+  goroutineIgnore: z.array(regexSource).default([]),
   /**
    * Heap profile sampling: one sample per this many allocated bytes (Go's default 524288). Smaller is
    * finer attribution and more overhead; nodes get GODEBUG=memprofilerate=N.

@@ -7,6 +7,12 @@ export type Duration = number | string;
 /** A size: bytes as a number, or a string like '512KB', '64MB', '1GB' (powers of 1024). */
 export type Size = number | string;
 
+/**
+ * The longest wait chainsoak accepts, for every duration field and flag: 24 days. A Node timer holds at
+ * most 2^31-1 ms (24.8 days) and fires after 1 ms beyond that, so '1000000h' would end a warm-up at once.
+ */
+export const MAX_WAIT_MS = 24 * 86_400_000;
+
 export function parseDuration(value: Duration): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (!/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/i.test(value)) return undefined;
