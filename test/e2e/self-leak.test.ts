@@ -1,9 +1,11 @@
 // The harness must not leak itself: 20 runs in one process (a nightly of many scenarios, a long compare)
-// must leave its process listeners, active handles, child processes and heap where the first run left
-// them. Run 1 starts from an empty node cache whose build another builder holds locked for a while (the
-// lock wait and the build both happen); one run is a geth --dev chain with websocket clients.
+// must leave its process listeners, the listeners on the caller's abort signal, active handles, child
+// processes and heap where the first run left them. Run 1 starts from an empty node cache whose build
+// another builder holds locked for a while (the lock wait and the build both happen); one run is a geth
+// --dev chain with websocket clients.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,8 +28,13 @@ const EVENTS = ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'uncaughtEx
 /** Requests that finish within moments of the run's end (a socket's close, a file read): not held. */
 const TRANSIENT = new Set(['CloseReq', 'FSReqCallback', 'FSReqPromise', 'GetAddrInfoReqWrap', 'ShutdownWrap', 'WriteWrap', 'FileHandleCloseReq']);
 
+/** One signal for every run, as the CLI passes its Ctrl-C signal to each scenario of a folder. */
+const callerSignal = new AbortController().signal;
+
 interface Footprint {
   listeners: Record<string, number>;
+  /** Listeners on the caller's signal. */
+  abortListeners: number;
   resources: Record<string, number>;
   children: string[];
 }
@@ -36,7 +43,7 @@ function footprint(): Footprint {
   const listeners = Object.fromEntries([...new Set([...EVENTS, ...process.eventNames().map(String)])].sort().map((e) => [e, process.listenerCount(e)]));
   const resources: Record<string, number> = {};
   for (const r of process.getActiveResourcesInfo()) if (!TRANSIENT.has(r)) resources[r] = (resources[r] ?? 0) + 1;
-  return { listeners, resources, children: childProcesses() };
+  return { listeners, abortListeners: getEventListeners(callerSignal, 'abort').length, resources, children: childProcesses() };
 }
 
 /** This process's children (pid and command), leaving out the ps that lists them. */
@@ -88,7 +95,7 @@ describe('the harness does not leak itself', function () {
         build = sleep(2_000).then(() => release());
       }
       try {
-        const result = await runScenario(run === GETH_RUN ? geth : fixture, { reportsDir, seed: run });
+        const result = await runScenario(run === GETH_RUN ? geth : fixture, { reportsDir, seed: run, signal: callerSignal });
         assert.equal(result.exitCode, 0, `run ${run}: ${result.verdict} ${JSON.stringify(result.error)}`);
       } finally {
         await build;
@@ -110,6 +117,7 @@ describe('the harness does not leak itself', function () {
       // tsx's esbuild service, started when the test file loaded, is the one child that may stay.
       assert.deepEqual(f.children, before.children, `after run ${i + 1}: no child process left`);
       assert.deepEqual(f.listeners, before.listeners, `after run ${i + 1}: process listeners as before the first run`);
+      assert.equal(f.abortListeners, 0, `after run ${i + 1}: nothing listens on the caller's signal`);
     });
     // Not against \`before\`: mocha arms the test's own timeout timer once the test has started.
     assert.deepEqual(last.resources, first.resources, `active handles after run ${RUNS} as after run 1\n${report}`);
