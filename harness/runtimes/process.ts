@@ -15,7 +15,7 @@ import { InfraError, UsageError } from '../errors.ts';
 import { HostFiles } from './host-files.ts';
 import { ManagedNode } from './managed-node.ts';
 import { freePorts } from './ports.ts';
-import { groupsToKillOnExit, signalGroup } from './process-groups.ts';
+import { checkProcessGroups, groupsToKillOnExit, signalGroup } from './process-groups.ts';
 import { readRss } from './rss.ts';
 import { holdTeardown, releaseTeardown } from './teardown.ts';
 import type { ExitInfo, NodeLaunch, NodeRuntime, NodeSite, PlaceRequest, RunningNode } from './runtime.ts';
@@ -191,6 +191,7 @@ export class ProcessRuntime implements NodeRuntime {
   private readonly sites: ProcessSite[] = [];
 
   async place(request: PlaceRequest): Promise<NodeSite> {
+    checkProcessGroups();
     if (!request.artifact.binary) {
       throw new UsageError(`${request.name}: the process runtime runs a binary, and ${request.flavor} ${request.version} names only an image (${request.artifact.image}); use --runtime container`);
     }

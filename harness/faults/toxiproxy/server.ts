@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError } from '../../errors.ts';
 import { freePort } from '../../runtimes/ports.ts';
 import { tailOfFile } from '../../runtimes/logs.ts';
-import { groupsToKillOnExit, signalGroup } from '../../runtimes/process-groups.ts';
+import { checkProcessGroups, groupsToKillOnExit, signalGroup } from '../../runtimes/process-groups.ts';
 import { ToxiproxyAdmin, type ToxiproxyProxy, type ToxiproxyProxyState } from './admin.ts';
 import { ensureToxiproxy } from './build.ts';
 import type { Toxic } from './toxics.ts';
@@ -131,6 +131,7 @@ class ToxiproxyServer extends ToxiproxyAdmin implements Toxiproxy {
 export async function startToxiproxy(opts: StartToxiproxyOptions): Promise<Toxiproxy> {
   const { logFile, signal } = opts;
   if (signal?.aborted) throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+  checkProcessGroups();
   const binary = opts.binary ?? (await ensureToxiproxy({ signal }));
   const port = await freePort();
   const args = ['-host', '127.0.0.1', '-port', String(port)];

@@ -1,8 +1,11 @@
-// RSS of a host process through both readers: /proc (Linux) and ps (systems without /proc), forced here
-// on Linux, against each other for the same process.
+// What differs between systems, exercised here on Linux: RSS of a host process through both readers,
+// /proc (Linux) and ps (systems without /proc, forced here) against each other for the same process;
+// and the one line where there are no process groups (Windows).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { InfraError } from '../../harness/errors.ts';
+import { checkProcessGroups } from '../../harness/runtimes/process-groups.ts';
 import { procRss, psRss, rssReaderFor } from '../../harness/runtimes/rss.ts';
 
 const MB = 1024 * 1024;
@@ -36,5 +39,12 @@ describe('RSS readers', function () {
   it('reads through ps where there is no /proc', () => {
     assert.equal(rssReaderFor('/nonexistent/proc/self/status'), psRss);
     assert.equal(rssReaderFor('/proc/self/status'), procRss);
+  });
+});
+
+describe('process groups', () => {
+  it('Windows, which has none, is refused in one line that says what to do; POSIX systems pass', () => {
+    assert.throws(() => checkProcessGroups('win32'), (e: unknown) => e instanceof InfraError && /process groups.*WSL2/.test(e.message) && !e.message.includes('\n'));
+    for (const platform of ['linux', 'darwin', 'freebsd'] as const) assert.doesNotThrow(() => checkProcessGroups(platform));
   });
 });
