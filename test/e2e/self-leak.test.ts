@@ -15,7 +15,7 @@ import vm from 'node:vm';
 import lockfile from 'proper-lockfile';
 import { runScenario } from 'chainsoak';
 import { leakyNode } from '../../harness/nodes/leaky-node.ts';
-import { repoRoot } from '../helpers.ts';
+import { cli, repoRoot } from '../helpers.ts';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -119,10 +119,18 @@ describe('the harness does not leak itself', function () {
       assert.deepEqual(f.listeners, before.listeners, `after run ${i + 1}: process listeners as before the first run`);
       assert.equal(f.abortListeners, 0, `after run ${i + 1}: nothing listens on the caller's signal`);
     });
-    // Not against \`before\`: mocha arms the test's own timeout timer once the test has started.
+    // Not against `before`: mocha arms the test's own timeout timer once the test has started.
     assert.deepEqual(last.resources, first.resources, `active handles after run ${RUNS} as after run 1\n${report}`);
     // Loading a scenario file once re-evaluated the whole harness, ~11 MB a run; a run's own garbage is freed.
     const growth = heap[RUNS - 1]! - heap[0]!;
     assert.ok(growth < 20, `heap grew ${growth.toFixed(1)} MB from run 1 to run ${RUNS}\n${report}`);
+  });
+
+  it('the CLI loads a folder of scenarios without a warning about listeners (it printed one for 11 exit listeners)', async () => {
+    // Every scenario is loaded before any runs; then the first is refused for the external runtime (exit 2).
+    const { code, stderr } = await cli(['run', 'scenarios/', '--runtime', 'external', '--nodes', path.join(reportsDir, 'missing.json')]);
+    assert.equal(code, 2, stderr);
+    assert.doesNotMatch(stderr, /MaxListenersExceededWarning/);
+    assert.equal(stderr.trim().split('\n').length, 1, stderr);
   });
 });
