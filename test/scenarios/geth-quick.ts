@@ -1,4 +1,4 @@
-// A short geth --dev run with a transaction flood and websocket subscribers: one of the self-leak test's
+// A short geth --dev run with a transaction flood, websocket subscribers and block-aligned samples: one of the self-leak test's
 // runs (test/e2e/self-leak.test.ts), for the sockets and clients a geth workload opens.
 import { defineScenario } from 'chainsoak';
 
@@ -8,6 +8,7 @@ export default defineScenario({
   nodes: [{ name: 'geth', node: 'geth', options: { devPeriod: 1 } }],
   warmup: '1s',
   sampleInterval: '1s',
+  sampleOn: ['block'],
   phases: [
     {
       name: 'flood',
