@@ -16,6 +16,10 @@ export class ExitCleanup<T> {
     this.live.add(item);
   }
 
+  has(item: T): boolean {
+    return this.live.has(item);
+  }
+
   delete(item: T): void {
     if (this.live.delete(item) && this.live.size === 0) process.removeListener('exit', this.onExit);
   }
