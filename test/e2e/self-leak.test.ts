@@ -123,7 +123,7 @@ describe('the harness does not leak itself', function () {
     });
     // Not against `before`: mocha arms the test's own timeout timer once the test has started.
     assert.deepEqual(last.resources, first.resources, `active handles after run ${RUNS} as after run 1\n${report}`);
-    // Loading a scenario file once re-evaluated the whole harness, ~11 MB a run; a run's own garbage is freed.
+    // A scenario load that evaluates the harness again (tsImport without the shared API did: ~11 MB a run) shows here.
     const growth = heap[RUNS - 1]! - heap[0]!;
     assert.ok(growth < 20, `heap grew ${growth.toFixed(1)} MB from run 1 to run ${RUNS}\n${report}`);
   });
