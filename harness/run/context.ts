@@ -45,6 +45,8 @@ export class RunContext {
   readonly controller = new AbortController();
   readonly runtime: RuntimeKind;
   phase = 'setup';
+  /** Stops following the caller's signal (close()). */
+  private unfollow = () => {};
 
   constructor(readonly scenario: Scenario, readonly options: RunOptions) {
     const stamp = new Date(this.startedAt).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -53,9 +55,22 @@ export class RunContext {
     this.runtime = options.runtime ?? scenario.runtime;
     if (options.signal) {
       const outer = options.signal;
-      if (outer.aborted) this.controller.abort(outer.reason);
-      else outer.addEventListener('abort', () => this.controller.abort(outer.reason), { once: true });
+      const follow = () => this.controller.abort(outer.reason);
+      if (outer.aborted) follow();
+      else {
+        outer.addEventListener('abort', follow, { once: true });
+        this.unfollow = () => outer.removeEventListener('abort', follow);
+      }
     }
+  }
+
+  /**
+   * The run is over. The caller's signal outlives many runs (the CLI's Ctrl-C signal over a folder of
+   * scenarios, a compare's runs): a listener left on it would keep this run, its events and its report
+   * data alive until the process ends, one more per run.
+   */
+  close(): void {
+    this.unfollow();
   }
 
   /** The run's id: its report folder's name. */

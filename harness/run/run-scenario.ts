@@ -22,7 +22,7 @@ import { RunContext, type RunOptions } from './context.ts';
 import { createRuntime } from '../runtimes/registry.ts';
 import type { ExitInfo, NodeRuntime } from '../runtimes/runtime.ts';
 import { launchNetwork, newNetwork, stopNetwork, type Network } from './network.ts';
-import { planNetwork } from './plan.ts';
+import { planNetwork, type NetworkPlan } from './plan.ts';
 import { phaseDurations, preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
 
 export type RunResult = RunSummary;
@@ -33,6 +33,16 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const plan = planNetwork(scenario, { ...(options.node ? { node: options.node } : {}), ...(options.nodesFile ? { nodesFile: options.nodesFile } : {}), ...(options.runtime ? { runtime: options.runtime } : {}) });
   const run = new RunContext(scenario, { ...options, runtime: plan.runtime });
+  try {
+    return await runPlanned(run, plan, options);
+  } finally {
+    run.close();
+  }
+}
+
+/** The run itself, from the runtime's creation to the written report. */
+async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOptions): Promise<RunResult> {
+  const { scenario } = run;
   let runtime: NodeRuntime;
   try {
     runtime = await createRuntime(plan.runtime, { runId: run.id, log: (line) => run.event('runtime', line), ...(plan.external ? { external: plan.external } : {}) });

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { InfraError, UsageError } from '../errors.ts';
 import { buildNodeImage, createContainer, createRunNetwork, dockerStatus, reapStale, removeLabelled, runLabels, runOnce, type NodeContainer } from './docker/index.ts';
 import { linkage } from './elf.ts';
+import { ExitCleanup } from './exit-cleanup.ts';
 import { HostFiles } from './host-files.ts';
 import { ManagedNode } from './managed-node.ts';
 import { freePorts } from './ports.ts';
@@ -29,10 +30,9 @@ const MOUNT = '/chainsoak';
 const FIRST_PORT = 20_000;
 const STOP_GRACE_S = 15;
 
-const liveContainers = new Set<string>();
-process.on('exit', () => {
-  // Synchronous: nothing async runs in an exit handler. The docker CLI talks to the same engine.
-  if (liveContainers.size > 0) spawnSync('docker', ['rm', '-f', ...liveContainers], { stdio: 'ignore', timeout: 20_000 });
+// The docker CLI talks to the same engine, synchronously (nothing async runs in an exit handler).
+const liveContainers = new ExitCleanup<string>((ids) => {
+  if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore', timeout: 20_000 });
 });
 
 function currentUser(): string | undefined {

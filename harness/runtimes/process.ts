@@ -2,12 +2,12 @@
  * The default runtime: each node is a child process in its own process group, so a signal to the
  * group reaches anything the node forked. Every port is a free port on 127.0.0.1, bound and reached
  * there; the node's home is a folder of the run. Logs go straight from the child to a file (no pipe
- * through Node, which would cost CPU the node needs). Every started group is also killed synchronously
- * on process exit, the last line of defence against leaving a node behind.
+ * through Node, which would cost CPU the node needs). Every running group is also killed synchronously
+ * on process exit (process-groups.ts), the last line of defence against leaving a node behind.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -15,23 +15,12 @@ import { InfraError, UsageError } from '../errors.ts';
 import { HostFiles } from './host-files.ts';
 import { ManagedNode } from './managed-node.ts';
 import { freePorts } from './ports.ts';
+import { checkProcessGroups, groupsToKillOnExit, signalGroup } from './process-groups.ts';
+import { readRss } from './rss.ts';
 import { holdTeardown, releaseTeardown } from './teardown.ts';
 import type { ExitInfo, NodeLaunch, NodeRuntime, NodeSite, PlaceRequest, RunningNode } from './runtime.ts';
 
 const execFileP = promisify(execFile);
-
-const liveGroups = new Set<number>();
-process.on('exit', () => {
-  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
-});
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    /* already gone */
-  }
-}
 
 const STOP_GRACE_MS = 15_000;
 
@@ -128,7 +117,7 @@ class ProcessNode extends ManagedNode {
     const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
     this.exitPromise = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        if (child.pid) liveGroups.delete(child.pid);
+        if (child.pid) groupsToKillOnExit.delete(child.pid);
         const info = { code, signal, expected: this.expectingExit };
         this.exited(info);
         resolve(info);
@@ -138,20 +127,14 @@ class ProcessNode extends ManagedNode {
       const error = await spawnError;
       throw new InfraError(`${this.name}: cannot start ${binary}: ${error.message}`);
     }
-    liveGroups.add(child.pid);
+    groupsToKillOnExit.add(child.pid);
     await this.waitReady();
   }
 
   async rssBytes(): Promise<number | undefined> {
     const pid = this.child?.pid;
     if (!pid || !this.isRunning()) return undefined;
-    try {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8');
-      const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-      return match ? Number(match[1]) * 1024 : undefined;
-    } catch {
-      return undefined;
-    }
+    return readRss(pid);
   }
 
   async stop(): Promise<void> {
@@ -208,6 +191,7 @@ export class ProcessRuntime implements NodeRuntime {
   private readonly sites: ProcessSite[] = [];
 
   async place(request: PlaceRequest): Promise<NodeSite> {
+    checkProcessGroups();
     if (!request.artifact.binary) {
       throw new UsageError(`${request.name}: the process runtime runs a binary, and ${request.flavor} ${request.version} names only an image (${request.artifact.image}); use --runtime container`);
     }

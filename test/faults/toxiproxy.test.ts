@@ -19,6 +19,7 @@ import {
   type Toxiproxy,
   type ToxiproxyProxy,
 } from '../../harness/faults/toxiproxy/index.ts';
+import { groupsToKillOnExit } from '../../harness/runtimes/process-groups.ts';
 import { listeningAddresses, processAlive } from '../helpers.ts';
 
 const BLOB_BYTES = 1024 * 1024;
@@ -395,34 +396,37 @@ describe('toxiproxy (real server)', function () {
     await assert.rejects(tp.getProxy('temp'), assertOneLineInfraError(/HTTP 404 proxy not found$/));
   });
 
-  it('stop() ends the process group and removes its exit listener; an abort signal stops it too', async () => {
+  it('stop() ends the process group and takes it off the exit-time kill list; an abort signal stops it too', async () => {
+    // Every running group shares one exit listener (the main server's is there already): none is added per server.
     const before = process.listenerCount('exit');
     const second = await startToxiproxy({ logFile: path.join(dir, 'second.log'), binary });
-    assert.equal(process.listenerCount('exit'), before + 1);
+    assert.ok(groupsToKillOnExit.has(second.pid), 'killed at exit while it runs');
+    assert.equal(process.listenerCount('exit'), before);
     assert.ok(processAlive(second.pid));
     await second.stop();
     assert.equal(second.isRunning(), false);
     assert.equal(processAlive(second.pid), false, 'toxiproxy process gone');
     assert.throws(() => process.kill(-second.pid, 0), 'no process left in its group');
-    assert.equal(process.listenerCount('exit'), before);
+    assert.equal(groupsToKillOnExit.has(second.pid), false);
     await second.stop(); // idempotent
     await assert.rejects(second.setEnabled('echo', false), assertOneLineInfraError(/not running/));
 
     const controller = new AbortController();
     const third = await startToxiproxy({ logFile: path.join(dir, 'third.log'), binary, signal: controller.signal });
-    assert.equal(process.listenerCount('exit'), before + 1);
+    assert.ok(groupsToKillOnExit.has(third.pid));
     controller.abort();
     const deadline = Date.now() + 10_000;
     while (third.isRunning() && Date.now() < deadline) await sleep(50);
     assert.equal(third.isRunning(), false, 'aborting the signal stopped toxiproxy');
     assert.equal(processAlive(third.pid), false);
     await third.stop();
-    assert.equal(process.listenerCount('exit'), before);
+    assert.equal(groupsToKillOnExit.has(third.pid), false);
 
-    // The main server too.
+    // The main server too: the last running group, so the exit listener goes with it.
     const pid = tp.pid;
     await tp.stop();
     assert.equal(processAlive(pid), false);
+    assert.equal(process.listenerCount('exit'), before - 1);
     await assert.rejects(connect(echoProxy.listen), (err: NodeJS.ErrnoException) => err.code === 'ECONNREFUSED');
   });
 });

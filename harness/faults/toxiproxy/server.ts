@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError } from '../../errors.ts';
 import { freePort } from '../../runtimes/ports.ts';
 import { tailOfFile } from '../../runtimes/logs.ts';
+import { checkProcessGroups, groupsToKillOnExit, signalGroup } from '../../runtimes/process-groups.ts';
 import { ToxiproxyAdmin, type ToxiproxyProxy, type ToxiproxyProxyState } from './admin.ts';
 import { ensureToxiproxy } from './build.ts';
 import type { Toxic } from './toxics.ts';
@@ -50,14 +51,6 @@ export interface StartToxiproxyOptions {
 const READY_TIMEOUT_MS = 15_000;
 const STOP_GRACE_MS = 5_000;
 
-/** The server runs detached in a group of its own: signal the whole group, so nothing it started is left. */
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    /* already gone */
-  }
-}
 
 /** The admin API of a server this process spawned, with its process's life: readiness, exit, stop. */
 class ToxiproxyServer extends ToxiproxyAdmin implements Toxiproxy {
@@ -66,7 +59,6 @@ class ToxiproxyServer extends ToxiproxyAdmin implements Toxiproxy {
   private stopping: Promise<void> | undefined;
   private readonly exited: Promise<void>;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  private readonly killOnExit = () => signalGroup(this.pid, 'SIGKILL');
   private readonly onAbort = () => void this.stop();
 
   constructor(
@@ -77,11 +69,11 @@ class ToxiproxyServer extends ToxiproxyAdmin implements Toxiproxy {
   ) {
     super(`http://127.0.0.1:${port}`);
     this.pid = child.pid!;
-    process.on('exit', this.killOnExit);
+    groupsToKillOnExit.add(this.pid);
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, sig) => {
         this.exitInfo = { code, signal: sig };
-        process.removeListener('exit', this.killOnExit);
+        groupsToKillOnExit.delete(this.pid);
         signal?.removeEventListener('abort', this.onAbort);
         resolve();
       });
@@ -129,7 +121,7 @@ class ToxiproxyServer extends ToxiproxyAdmin implements Toxiproxy {
         }
       }
       signalGroup(this.pid, 'SIGKILL'); // anything left in the group
-      process.removeListener('exit', this.killOnExit);
+      groupsToKillOnExit.delete(this.pid);
     })();
     return this.stopping;
   }
@@ -139,6 +131,7 @@ class ToxiproxyServer extends ToxiproxyAdmin implements Toxiproxy {
 export async function startToxiproxy(opts: StartToxiproxyOptions): Promise<Toxiproxy> {
   const { logFile, signal } = opts;
   if (signal?.aborted) throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+  checkProcessGroups();
   const binary = opts.binary ?? (await ensureToxiproxy({ signal }));
   const port = await freePort();
   const args = ['-host', '127.0.0.1', '-port', String(port)];
