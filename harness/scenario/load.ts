@@ -15,7 +15,7 @@ import { faultNodes, latestAt } from '../faults/timeline.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
 import { nodesNamedBy, nodesStartedBy } from '../workloads/fit.ts';
-import { workloadSchemas } from '../workloads/registry.ts';
+import { workloadSchemas } from '../workloads/schemas.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
 import { formatDuration, MAX_WAIT_MS, parseDuration } from './units.ts';
 

@@ -8,7 +8,7 @@ import { MIN_TREND_POINTS } from '../analysis/trend.ts';
 import { anyFaultSchema } from '../faults/timeline.ts';
 import { externalEndpointsSchema } from '../runtimes/external.ts';
 import { eventTriggers } from '../probes/sampler.ts';
-import { workloadSchema } from '../workloads/registry.ts';
+import { workloadSchema } from '../workloads/schemas.ts';
 import { duration, regexSource, seed, size, waitDuration } from './fields.ts';
 import type { Duration, Size } from './units.ts';
 
