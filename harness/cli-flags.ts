@@ -28,6 +28,13 @@ export function positiveIntArg(value: string): number {
   return Number(value);
 }
 
+/** `--tag a --tag b,c`: every tag, in order; an empty one is a mistake. */
+export function tagsArg(value: string, previous: string[] | undefined): string[] {
+  const tags = value.split(',').map((t) => t.trim());
+  if (tags.some((t) => t === '')) throw new InvalidArgumentError('expected a tag, or tags separated by commas');
+  return [...(previous ?? []), ...tags];
+}
+
 /** A flag given as '' (an unset CI variable, say) is a mistake, not "not given". */
 export function nonEmptyArg(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('expected a value, got an empty string');

@@ -2,27 +2,21 @@
  * The chainsoak command line. User mistakes print one line and exit 2; infrastructure failures one
  * line (plus a log tail) and exit 3; a failed budget exits 1. Never a stack trace for a user mistake.
  */
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { checkOutputFile, checkOutputFolder, durationArg, nonEmptyArg, positiveIntArg, seedArg } from './cli-flags.ts';
-import { compareBuilds } from './compare/compare.ts';
-import { appendHistory, checkHistoryFile, historyEntry } from './compare/history.ts';
-import { writeCompareJUnit } from './compare/junit.ts';
-import { compareTable } from './compare/table.ts';
+import { checkOutputFile, checkOutputFolder, durationArg, nonEmptyArg, positiveIntArg, seedArg, tagsArg } from './cli-flags.ts';
 import { exitOnSignals, printRunError, runToExit } from './cli-exit.ts';
+import { dropEmptyEnv, envOption, planOptions } from './cli/options.ts';
+import { humanOutput, printJson } from './cli/output.ts';
+import type { PlanFlags } from './cli/scenarios.ts';
+import { versionLine } from './cli/version.ts';
 import { InfraError, UsageError } from './errors.ts';
-import { ensureBinary, GOROUTINE_LEAK_EXPERIMENT, listInstalled } from './nodes/install.ts';
-import { parseNodeSpec } from './nodes/node-spec.ts';
-import { flavors } from './nodes/registry.ts';
-import { ConsoleView } from './report/console.ts';
-import { writeJUnit } from './report/junit.ts';
+import { GOROUTINE_LEAK_EXPERIMENT, listInstalled } from './nodes/install.ts';
 import type { RunSummary } from './report/summary.ts';
-import { verdictTable } from './report/table.ts';
-import { binaryFor, goExperimentOf } from './run/network.ts';
-import { planNetwork } from './run/plan.ts';
-import { runScenario } from './run/run-scenario.ts';
-import { loadScenarioFile, scenarioFilesIn } from './scenario/load.ts';
+
+// Only what --help, --version and a usage error need is imported above; each command loads the rest itself,
+// so starting the CLI costs little more than commander.
+const runDeps = () => import('./cli/run-deps.ts');
 
 const interrupt = new AbortController();
 exitOnSignals(interrupt);
@@ -33,24 +27,42 @@ const program = new Command('chainsoak')
   .description('Chaos, load and leak harness for blockchain nodes')
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(`chainsoak: ${text.replace(/^error: /, '').trim().split('\n').join(' ')}\n`) })
-  .showSuggestionAfterError(true);
+  .showSuggestionAfterError(true)
+  .addOption(new Option('-V, --version', 'print the versions of chainsoak, Node and Go'))
+  .on('option:version', () => {
+    process.stdout.write(versionLine() + '\n');
+    process.exit(0);
+  });
+dropEmptyEnv();
 
 program
   .command('run')
   .description('run scenario files (or every scenario in a folder) and print a verdict')
   .argument('<paths...>', 'scenario files or folders')
-  .option('--node <spec>', 'replace the scenario nodes of this flavor: geth@v1.16.7 or geth@/path/to/geth', nonEmptyArg)
-  .addOption(new Option('--runtime <kind>', "where the nodes run (default: the scenario's runtime, else process)").choices(['process', 'container', 'external']))
-  .option('--nodes <file>', 'with --runtime external: a JSON file with each running node\'s URLs (see docker-compose.nodes.json)', nonEmptyArg)
-  .option('--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)", durationArg)
-  .option('--seed <n>', 'seed for every random choice', seedArg)
+  .addOption(planOptions.node())
+  .addOption(planOptions.runtime())
+  .addOption(planOptions.nodes())
+  .addOption(envOption('tag', '--tag <tag>', 'run only the scenarios with this tag (repeatable, or comma-separated: any of them)').argParser(tagsArg))
+  .addOption(envOption('duration', '--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)").argParser(durationArg))
+  .addOption(envOption('seed', '--seed <n>', 'seed for every random choice').argParser(seedArg))
   .option('--keep', 'keep node data directories after the run')
-  .option('--junit <file>', 'also write one JUnit file for all scenarios here', nonEmptyArg)
-  .option('--reports <dir>', 'folder for run reports', nonEmptyArg, 'reports')
-  .option('--history <file>', 'append each run to this history file (default <reports>/history.jsonl)', nonEmptyArg)
-  .option('--against-history <n>', 'also judge each run against the last n runs of its scenario in the history', positiveIntArg)
+  .addOption(envOption('junit', '--junit <file>', 'also write one JUnit file for all scenarios here').argParser(nonEmptyArg))
+  .addOption(envOption('reports', '--reports <dir>', 'folder for run reports').argParser(nonEmptyArg).default('reports'))
+  .addOption(envOption('history', '--history <file>', 'append each run to this history file (default <reports>/history.jsonl)').argParser(nonEmptyArg))
+  .addOption(envOption('againstHistory', '--against-history <n>', 'also judge each run against the last n runs of its scenario in the history').argParser(positiveIntArg))
+  .option('--fail-fast', 'stop after the first scenario that does not pass (its exit code)')
+  .option('--json', 'print the runs\' summaries as a JSON array on stdout (each as its summary.json); human lines go to stderr')
   .addOption(new Option('--quiet', 'no live view, only the verdict'))
   .action(runCommand);
+
+program
+  .command('validate')
+  .description('check scenario files (or folders) as run does before it starts, without building or starting anything')
+  .argument('<paths...>', 'scenario files or folders')
+  .addOption(planOptions.node())
+  .addOption(planOptions.runtime())
+  .addOption(planOptions.nodes())
+  .action(async (paths: string[], flags: PlanFlags) => (await import('./cli/validate.ts')).validateCommand(paths, flags, interrupt.signal));
 
 program
   .command('compare')
@@ -59,10 +71,11 @@ program
   .requiredOption('--base <spec>', 'the reference build: geth, geth@v1.16.7 or geth@/path/to/geth', nonEmptyArg)
   .requiredOption('--candidate <spec>', 'the build under test, in the same forms', nonEmptyArg)
   .option('--runs <n>', 'runs per side (base, candidate, base, candidate, ...)', positiveIntArg, 3)
-  .option('--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)", durationArg)
-  .option('--seed <n>', 'seed for every random choice (the same for every run)', seedArg)
-  .option('--reports <dir>', 'parent folder of the compare folder', nonEmptyArg, 'reports')
-  .option('--junit <file>', 'also write JUnit here: one test case per gating figure', nonEmptyArg)
+  .addOption(envOption('duration', '--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)").argParser(durationArg))
+  .addOption(envOption('seed', '--seed <n>', 'seed for every random choice (the same for every run)').argParser(seedArg))
+  .addOption(envOption('reports', '--reports <dir>', 'parent folder of the compare folder').argParser(nonEmptyArg).default('reports'))
+  .addOption(envOption('junit', '--junit <file>', 'also write JUnit here: one test case per gating figure').argParser(nonEmptyArg))
+  .option('--json', 'print the comparison as JSON on stdout (as its compare.json); human lines go to stderr')
   .addOption(new Option('--quiet', 'no live view, only the verdict'))
   .action(compareCommand);
 
@@ -73,6 +86,7 @@ nodes
   .argument('<specs...>')
   .option('--proven-leaks', `build with GOEXPERIMENT=${GOROUTINE_LEAK_EXPERIMENT}, as a node with provenLeaks: true runs`)
   .action(async (specs: string[], flags: { provenLeaks?: boolean }) => {
+    const { ensureBinary, flavors, parseNodeSpec } = await runDeps();
     // Every spec checked before any build: a typo in the last one must not cost the first one's build.
     const parsed = specs.map((text) => {
       const spec = parseNodeSpec(text, flavors);
@@ -103,6 +117,7 @@ images
   .description('build chainsoak/<flavor>:<version> images from the cached binaries (building those first): geth, cometbft@v0.38.26')
   .argument('<specs...>')
   .action(async (specs: string[]) => {
+    const { binaryFor, flavors, parseNodeSpec } = await runDeps();
     const parsed = specs.map((text) => parseNodeSpec(text, flavors)); // every spec checked before any build
     const { buildNodeImage, dockerStatus } = await import('./runtimes/docker/index.ts');
     const status = await dockerStatus();
@@ -115,10 +130,8 @@ images
     }
   });
 
-interface RunFlags {
-  node?: string;
-  runtime?: 'process' | 'container' | 'external';
-  nodes?: string;
+interface RunFlags extends PlanFlags {
+  tag?: string[];
   duration?: number;
   seed?: number;
   keep?: boolean;
@@ -126,25 +139,16 @@ interface RunFlags {
   reports: string;
   history?: string;
   againstHistory?: number;
+  failFast?: boolean;
+  json?: boolean;
   quiet?: boolean;
 }
 
 async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
-  const files: string[] = [];
-  for (const p of paths) {
-    let isDir: boolean;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch {
-      throw new UsageError(`${p}: no such scenario file or folder`);
-    }
-    files.push(...(isDir ? await scenarioFilesIn(p) : [p]));
-  }
-  if (files.length === 0) throw new UsageError(`${paths.join(' ')}: no scenario files found`);
-  // Every check before anything is built or started: flags, scenarios, then the paths the run writes.
-  if (opts.node !== undefined) parseNodeSpec(opts.node, flavors);
-  const scenarios = [];
-  for (const file of files) scenarios.push(await loadScenarioFile(file, { signal: interrupt.signal })); // validate all before running any
+  // The checks first, without the run machinery: a mistake in a flag or a scenario costs little.
+  const { planOverrides, planRun } = await import('./cli/scenarios.ts');
+  const planned = await planRun(paths, opts, interrupt.signal);
+  const { appendHistory, binaryFor, checkHistoryFile, ConsoleView, goExperimentOf, historyEntry, runScenario, verdictTable, writeJUnit } = await runDeps();
   // A --history elsewhere first (one that cannot be written leaves no empty reports folder behind); the
   // default one lives in the reports folder, which is checked first then, so the error names --reports.
   const historyFile = opts.history ?? path.join(opts.reports, 'history.jsonl');
@@ -154,22 +158,22 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   if (opts.history === undefined) await checkHistoryFile(historyFile);
   if (opts.junit !== undefined) checkOutputFile('--junit', opts.junit);
   // Resolve and build every node binary up front: a version that does not exist fails here, in one line.
-  for (const scenario of scenarios) {
-    const plan = planNetwork(scenario, { ...(opts.node ? { node: opts.node } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}), ...(opts.nodes ? { nodesFile: opts.nodes } : {}) });
+  for (const { plan } of planned) {
     if (plan.runtime === 'external') continue; // nothing to build: the nodes run elsewhere
     for (const node of plan.nodes) {
       await binaryFor(node.spec, interrupt.signal, (line) => process.stderr.write(`  ${line}\n`), goExperimentOf(node));
     }
   }
 
+  const human = humanOutput(opts);
   const summaries: RunSummary[] = [];
-  for (const scenario of scenarios) {
+  /** The scenarios the run means to run: all, unless --fail-fast stops it (those left are then not owed). */
+  let owed = planned.length;
+  for (const [i, { scenario }] of planned.entries()) {
     if (interrupt.signal.aborted) break;
     const view = opts.quiet ? undefined : new ConsoleView(`chainsoak ${scenario.name}`);
     const summary = await runScenario(scenario, {
-      ...(opts.node ? { node: opts.node } : {}),
-      ...(opts.runtime ? { runtime: opts.runtime } : {}),
-      ...(opts.nodes ? { nodesFile: opts.nodes } : {}),
+      ...planOverrides(opts),
       ...(opts.duration !== undefined ? { durationMs: opts.duration } : {}),
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       keep: Boolean(opts.keep),
@@ -180,17 +184,25 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
     });
     await appendHistory(historyFile, historyEntry(summary));
     summaries.push(summary);
-    process.stdout.write(verdictTable(summary) + '\n');
+    human.write(verdictTable(summary) + '\n');
     printRunError(summary.error, path.join(summary.reportDir, 'summary.json'));
+    const rest = planned.slice(i + 1);
+    if (opts.failFast && summary.exitCode !== 0 && rest.length) {
+      process.stderr.write(`--fail-fast: ${summary.scenario} did not pass (exit ${summary.exitCode}); not run: ${rest.map((p) => p.scenario.name).join(', ')}\n`);
+      owed = summaries.length;
+      break;
+    }
   }
   if (opts.junit) {
     await writeJUnit(path.resolve(opts.junit), summaries);
-    process.stdout.write(`junit: ${opts.junit}\n`);
+    human.write(`junit: ${opts.junit}\n`);
   }
-  process.exitCode = combinedExitCode(summaries, scenarios.length);
+  printJson(opts, summaries);
+  process.exitCode = combinedExitCode(summaries, owed);
 }
 
-async function compareCommand(file: string, opts: { base: string; candidate: string; runs: number; duration?: number; seed?: number; reports: string; junit?: string; quiet?: boolean }): Promise<void> {
+async function compareCommand(file: string, opts: { base: string; candidate: string; runs: number; duration?: number; seed?: number; reports: string; junit?: string; json?: boolean; quiet?: boolean }): Promise<void> {
+  const { compareBuilds, compareTable, ConsoleView, flavors, parseNodeSpec, writeCompareJUnit } = await runDeps();
   // Cheap checks first, so a typo fails before the scenario loads or a build starts.
   for (const [flag, spec] of [['--base', opts.base], ['--candidate', opts.candidate]] as const) {
     try {
@@ -214,12 +226,14 @@ async function compareCommand(file: string, opts: { base: string; candidate: str
     log,
     ...(opts.quiet ? {} : { view: (label: string) => new ConsoleView(`chainsoak compare ${label}`) }),
   });
-  process.stdout.write(compareTable(result) + '\n');
+  const human = humanOutput(opts);
+  human.write(compareTable(result) + '\n');
   printRunError(result.error, path.join(result.dir, 'compare.json'));
   if (opts.junit) {
     writeCompareJUnit(path.resolve(opts.junit), result);
-    process.stdout.write(`junit: ${opts.junit}\n`);
+    human.write(`junit: ${opts.junit}\n`);
   }
+  printJson(opts, result);
   process.exitCode = result.exitCode;
 }
 

@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'comet-4val-kill',
   description: 'broadcast_tx_sync at 100 tx/s spread over 4 validators; val3 is killed at 20 s and restarted at 35 s.',
+  tags: ['cometbft', 'nightly', 'faults', 'multi-node'],
   seed: 1,
   nodes: [{ name: 'val', node: 'cometbft', count: 4, options: { app: 'persistent_kvstore', blockTime: '500ms' } }],
   warmup: '20s',

@@ -15,6 +15,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'comet-long-lived-subs',
   description: "20 subscribers to tm.event='Tx' and 20 to tm.event='NewBlock', held for the whole run, beside a 100 tx/s flood.",
+  tags: ['cometbft', 'nightly', 'subscriptions', 'trend'],
   seed: 1,
   nodes: [{ name: 'comet', node: 'cometbft', options: { blockTime: '500ms' } }],
   warmup: '10s',

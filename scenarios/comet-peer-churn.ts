@@ -6,6 +6,7 @@ const validator = { app: 'persistent_kvstore', blockTime: '300ms', config: { 'rp
 export default defineScenario({
   name: 'comet-peer-churn',
   description: 'dial_peers to an unpeered full node, hold, stop it; 8 cycles beside a small flood. The full node is not judged (restarted each cycle).',
+  tags: ['cometbft', 'nightly', 'p2p', 'multi-node'],
   seed: 1,
   nodes: [
     { name: 'val', node: 'cometbft', count: 3, options: validator },

@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'comet-single-flood',
   description: 'broadcast_tx_sync at 200 tx/s with unique keys into a single CometBFT node with persistent_kvstore.',
+  tags: ['cometbft', 'nightly', 'smoke', 'flood'],
   seed: 1,
   nodes: [{ name: 'comet', node: 'cometbft', options: { app: 'persistent_kvstore', blockTime: '500ms' } }],
   warmup: '15s',

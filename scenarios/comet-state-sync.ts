@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'comet-state-sync',
   description: 'One e2e-app validator under a tx flood; a full node wipes itself and joins through state sync 4 times.',
+  tags: ['cometbft', 'nightly', 'state-sync', 'multi-node'],
   seed: 1,
   nodes: [
     { name: 'val', node: 'cometbft', options: { app: 'e2e', snapshotInterval: 10, blockTime: '200ms' } },

@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'comet-ws-streams',
   description: '10 slots × 30 cycles of NewBlock subscriptions ended by unsubscribe, unsubscribe_all, close, abrupt close and TCP reset, beside a small flood.',
+  tags: ['cometbft', 'nightly', 'subscriptions'],
   seed: 1,
   nodes: [{ name: 'comet', node: 'cometbft', options: { blockTime: '300ms' } }],
   warmup: '10s',

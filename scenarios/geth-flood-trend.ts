@@ -8,6 +8,7 @@ import { defineScenario } from 'chainsoak';
 
 export default defineScenario({
   name: 'geth-flood-trend',
+  tags: ['geth', 'nightly', 'flood', 'trend', 'long'],
   seed: 1,
   nodes: [{ name: 'geth', node: 'geth', options: { datadir: true, devPeriod: 1, cacheMB: 64 } }],
   warmup: '20s',

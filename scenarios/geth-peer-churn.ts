@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'geth-peer-churn',
   description: 'admin_addPeer / admin_removePeer cycles (geth re-dials a peer only after ~35 s, so cycles are slow by design).',
+  tags: ['geth', 'nightly', 'p2p', 'multi-node'],
   seed: 1,
   nodes: [{ name: 'geth', node: 'geth', count: 3, options: { network: 'p2p' } }],
   warmup: '5s',

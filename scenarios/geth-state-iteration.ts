@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'geth-state-iteration',
   description: 'A 100 tx/s flood with 20 req/s of state iteration and block tracing on recent blocks.',
+  tags: ['geth', 'nightly', 'state'],
   seed: 1,
   nodes: [{ name: 'geth', node: 'geth', options: { devPeriod: 1 } }],
   warmup: '15s',

@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'geth-tx-flood',
   description: 'Pre-signed value transfers at 150 tx/s from 50 senders into a geth dev chain with a datadir.',
+  tags: ['geth', 'nightly', 'smoke', 'flood'],
   seed: 1,
   nodes: [{ name: 'geth', node: 'geth', options: { datadir: true, devPeriod: 1 } }],
   warmup: '20s',

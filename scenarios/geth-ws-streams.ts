@@ -4,6 +4,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'geth-ws-streams',
   description: '10 slots × 30 cycles of newHeads subscriptions ended by unsubscribe, close, abrupt close and TCP reset, beside a small flood.',
+  tags: ['geth', 'nightly', 'subscriptions'],
   seed: 1,
   nodes: [{ name: 'geth', node: 'geth', options: { devPeriod: 1 } }],
   warmup: '15s',

@@ -5,12 +5,12 @@
  * is still held when the 'after' profiles are taken.
  */
 import { planFaults, runFaults, type DisruptedNodes, type Fault, type FaultTarget } from '../faults/timeline.ts';
-import type { Scenario } from '../scenario/schema.ts';
 import { createWorkload } from '../workloads/registry.ts';
 import type { Workload, WorkloadContext, WorkloadStats } from '../workloads/workload.ts';
 import type { RunContext } from './context.ts';
 import type { TrendRecorder } from './cycles.ts';
 import type { Network } from './network.ts';
+import { phaseDurations } from './durations.ts';
 
 export interface PlannedPhase {
   name: string;
@@ -19,13 +19,6 @@ export interface PlannedPhase {
   cycles: number;
   workloads: Workload[];
   faults: Fault[];
-}
-
-export function phaseDurations(scenario: Scenario, totalMs?: number): number[] {
-  const declared = scenario.phases.map((p) => p.duration);
-  if (totalMs === undefined) return declared;
-  const sum = declared.reduce((a, b) => a + b, 0);
-  return declared.map((d) => Math.round((d / sum) * totalMs));
 }
 
 export async function preparePhases(run: RunContext, network: Network, disrupted: DisruptedNodes): Promise<PlannedPhase[]> {

@@ -23,7 +23,8 @@ import { createRuntime } from '../runtimes/registry.ts';
 import type { ExitInfo, NodeRuntime } from '../runtimes/runtime.ts';
 import { launchNetwork, newNetwork, stopNetwork, type Network } from './network.ts';
 import { planNetwork, type NetworkPlan } from './plan.ts';
-import { phaseDurations, preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
+import { declaredMs } from './durations.ts';
+import { preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
 
 export type RunResult = RunSummary;
 
@@ -198,8 +199,4 @@ function makeSummary(
     samples: 'samples.jsonl',
     throughput: result.throughput,
   };
-}
-
-export function declaredMs(scenario: Scenario, durationMs?: number): number {
-  return scenario.warmup + phaseDurations(scenario, durationMs).reduce((a, b) => a + b, 0) + scenario.cooldown;
 }

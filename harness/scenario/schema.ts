@@ -70,6 +70,8 @@ const budgets = budgetsSchema();
 export const scenarioSchema = z.strictObject({
   name: name.optional(),
   description: z.string().optional(),
+  /** Labels to pick scenarios by: `chainsoak run scenarios/ --tag nightly` runs those with any of the tags. */
+  tags: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,40}$/, 'expected a tag of lower-case letters, digits, - and _')).default([]),
   seed: seed.default(1),
   nodes: z.array(nodeDecl).min(1),
   /**

@@ -3,7 +3,7 @@
  * (comet-tx-flood on geth) would fail mid-run with an HTTP 404 and a stack trace; the plan checks the fit
  * first, with --node overrides applied, so it is one usage line before anything is built.
  */
-import type { workloadSchemas } from './registry.ts';
+import type { workloadSchemas } from './schemas.ts';
 
 type WorkloadKind = keyof typeof workloadSchemas;
 

@@ -15,6 +15,9 @@ import { fixtureOps } from './fixture-ops.ts';
 import type { ParsedWorkload } from './schemas.ts';
 import type { Workload } from './workload.ts';
 
+// The schemas, for code that knew them here (loading a scenario imports schemas.ts itself).
+export { workloadSchema, workloadSchemas, type WorkloadDecl } from './schemas.ts';
+
 export function createWorkload(decl: ParsedWorkload): Workload {
   switch (decl.kind) {
     case 'geth-tx-flood':

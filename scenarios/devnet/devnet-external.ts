@@ -11,6 +11,7 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'devnet-external',
   description: 'geth-tx-flood at 100 tx/s into the devnet geth and comet-tx-flood at 100 tx/s over its 4 validators, attached by URL.',
+  tags: ['external'],
   runtime: 'external',
   seed: 1,
   nodes: [
