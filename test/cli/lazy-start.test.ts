@@ -10,10 +10,10 @@ import { bin, repoRoot } from '../helpers.ts';
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-lazy-'));
 const recorder = path.join(repoRoot, 'test', 'support', 'record-loads.mjs');
 
-/** What `run` alone needs: the workload clients, Docker, the report, the run itself. */
+/** What `run` alone needs: the workload clients, Docker, the HTML report and live view, the run itself. */
 const HEAVY = [
   /\/node_modules\/(ethers|testcontainers|@cosmjs\/[^/]+|log-update|junit-report-builder|uplot)\//,
-  /\/harness\/(run\/run-scenario|run\/network|compare\/compare|report\/|runtimes\/docker\/|workloads\/(geth-tx-flood|comet-tx-flood))/,
+  /\/harness\/(run\/run-scenario|run\/network|compare\/compare|report\/(html\/|write|console)|runtimes\/docker\/|workloads\/(geth-tx-flood|comet-tx-flood))/,
 ];
 
 /** The URLs of the modules a CLI invocation loaded, and its exit code. */
