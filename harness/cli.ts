@@ -30,8 +30,10 @@ const program = new Command('chainsoak')
   .showSuggestionAfterError(true)
   .addOption(new Option('-V, --version', 'print the versions of chainsoak, Node and Go'))
   .on('option:version', () => {
+    // As commander's own .version() ends: its exit-0 error, which the command's end below turns into exit 0
+    // (the versions are worked out only when asked for: Go's takes a process).
     process.stdout.write(versionLine() + '\n');
-    process.exit(0);
+    throw new CommanderError(0, 'commander.version', 'version printed');
   });
 dropEmptyEnv();
 
