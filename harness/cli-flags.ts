@@ -7,8 +7,7 @@ import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { UsageError } from './errors.ts';
 import { makeDir } from './fs/make-dir.ts';
-import { MAX_SEED } from './scenario/fields.ts';
-import { formatDuration, MAX_WAIT_MS, parseDuration } from './scenario/units.ts';
+import { formatDuration, MAX_SEED, MAX_WAIT_MS, parseDuration } from './scenario/units.ts';
 
 /** '90s', '5m': above 0 and at most what a timer holds. */
 export function durationArg(value: string): number {

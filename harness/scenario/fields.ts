@@ -1,6 +1,6 @@
 /** Zod fields shared by scenario, flavor and workload schemas: durations and sizes as users write them. */
 import { z } from 'zod';
-import { MAX_WAIT_MS, formatDuration, parseDuration, parseSize } from './units.ts';
+import { MAX_SEED, MAX_WAIT_MS, formatDuration, parseDuration, parseSize } from './units.ts';
 
 /** Milliseconds, or a string like '500ms', '2s', '5m'; at most `max` ms (a timer's limit). Parses to whole milliseconds. */
 export function durationMs(max = MAX_WAIT_MS) {
@@ -42,8 +42,6 @@ export const size = z
   .refine((v) => parseSize(v) !== undefined, { message: "expected a size such as '64MB', '512KB' or bytes" })
   .transform((v) => parseSize(v)!);
 
-/** The largest seed: seeds are 32-bit (a bigger number would be replayed as another seed, or lose digits). */
-export const MAX_SEED = 2 ** 32 - 1;
 
 /** A seed for every random choice of a run: a whole number from 0 to 2^32-1. */
 export const seed = z.number().int().min(0).max(MAX_SEED, { message: `expected a seed from 0 to ${MAX_SEED}` });

@@ -13,6 +13,12 @@ export type Size = number | string;
  */
 export const MAX_WAIT_MS = 24 * 86_400_000;
 
+/**
+ * The largest seed: seeds are 32-bit (a bigger number would be replayed as another seed, or lose digits).
+ * Here, beside the other bounds, rather than with the seed's schema: the CLI's flag parser needs it without zod.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
 export function parseDuration(value: Duration): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (!/^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)\s*$/i.test(value)) return undefined;

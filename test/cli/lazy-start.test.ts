@@ -44,6 +44,13 @@ describe('a light CLI start', function () {
     });
   }
 
+  it('--help, --version and a bad flag value load not even the scenario schema (zod)', () => {
+    for (const args of [['--help'], ['--version'], ['run', 'x.ts', '--seed', 'x']]) {
+      const r = loadsOf(args, `zod-${args[0]}`);
+      assert.deepEqual(r.all.filter((url) => url.includes('/node_modules/zod/')), [], args.join(' '));
+    }
+  });
+
   it('the recorder sees the heavy modules where a command does load them (nodes install, after its checks)', () => {
     const r = loadsOf(['nodes', 'install', 'geth@/usr/bin/true'], 'control');
     assert.equal(r.code, 2);
