@@ -5,7 +5,11 @@ import { defineScenario } from 'chainsoak';
 export default defineScenario({
   name: 'fixture-quick',
   seed: 3,
-  nodes: [{ name: 'fixture', node: 'leaky-node', options: { leaks: {} } }],
+  // Two nodes: the restarted one is not judged (disrupted), so the steady one gives the run its verdict.
+  nodes: [
+    { name: 'fixture', node: 'leaky-node', options: { leaks: {} } },
+    { name: 'steady', node: 'leaky-node', options: { leaks: {} } },
+  ],
   warmup: '500ms',
   sampleInterval: '500ms',
   phases: [
