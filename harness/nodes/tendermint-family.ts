@@ -15,7 +15,8 @@ import { readChainFigures, readMemStatsFromPrometheus } from '../probes/promethe
 import type { NetworkView, NodeFiles, NodeSite, RunningNode } from '../runtimes/runtime.ts';
 import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlavor, PrepareContext } from './flavor.ts';
 import { ensureBinary } from './install.ts';
-import { compareSemver, isSemverTag } from './node-spec.ts';
+import { isSemverTag } from './node-spec.ts';
+import { binaryVersion, traitsFor, type VersionRow as GenericVersionRow } from './version-table.ts';
 import { durationMs } from '../scenario/fields.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -40,11 +41,7 @@ export interface VersionTraits {
   blockCaches?: { what: string; loads: readonly string[] };
 }
 
-export interface VersionRow {
-  /** First version (semver tag) the traits apply to; rows are sorted ascending. */
-  from: string;
-  traits: VersionTraits;
-}
+export type VersionRow = GenericVersionRow<VersionTraits>;
 
 export interface TendermintFamilyData {
   name: string;
@@ -54,23 +51,7 @@ export interface TendermintFamilyData {
   versions: readonly VersionRow[];
 }
 
-/** The traits for a version: the last row at or below it (the first row for older or unknown versions). */
-export function traitsFor(rows: readonly VersionRow[], version: string | undefined): VersionTraits {
-  let hit = rows[0]!;
-  if (version === undefined || !isSemverTag(version)) return rows[rows.length - 1]!.traits;
-  for (const row of rows) if (compareSemver(version, row.from) >= 0) hit = row;
-  return hit.traits;
-}
-
-/**
- * The version a node's program says it is (`<bin> version`: "0.38.26", "1.0.1", "0.34.24"), as a tag
- * `v0.38.26`. A developer's build may print more ("0.38.26-abcdef"); the leading X.Y.Z is kept. undefined if none.
- */
-export async function binaryVersion(site: NodeSite): Promise<string | undefined> {
-  const { stdout } = await site.exec(['version'], { timeoutMs: 20_000 });
-  const m = /(\d+)\.(\d+)\.(\d+)/.exec(stdout);
-  return m ? `v${m[1]}.${m[2]}.${m[3]}` : undefined;
-}
+export { binaryVersion, traitsFor };
 
 // ---------------------------------------------------------------------------------------------------
 // Options
@@ -260,6 +241,7 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
   const flavor: NodeFlavor = {
     name: data.name,
     defaultVersion: data.defaultVersion,
+    oldestVersion: data.versions[0]!.from,
     build: data.build,
     portNames: ['p2p', 'rpc', 'pprof', 'prometheus'],
     optionsSchema: familyOptions,
