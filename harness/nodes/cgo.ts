@@ -82,6 +82,6 @@ export function nodeBuild(record: { goVersion: string; cgoEnabled: string; cgoNe
 /** One phrase for the console when a build is not the default static pure-Go one, else undefined. */
 export function describeBuild(build: NodeBuild): string | undefined {
   if (!build.cgo) return undefined;
-  const why = build.cgoNeededBy?.length ? ` (${build.cgoNeededBy.join(', ')} needs cgo)` : ' (CGO_ENABLED=1 from the environment)';
-  return `built with cgo${why}${build.linkage ? `, ${build.linkage === 'static' ? 'statically' : 'dynamically'} linked` : ''}`;
+  const why = build.cgoNeededBy?.length ? `${build.cgoNeededBy.join(', ')} needs it` : 'CGO_ENABLED=1 from the environment';
+  return `built with cgo: ${why}${build.linkage ? `; ${build.linkage === 'static' ? 'statically' : 'dynamically'} linked` : ''}`;
 }

@@ -25,7 +25,7 @@ import type { NodeSite } from '../runtimes/runtime.ts';
 import type { EndpointTemplate, LaunchPlan, NodeFlavor, PrepareContext } from './flavor.ts';
 import { gethBuild } from './geth-build.ts';
 import { gethVersions, type GethTraits } from './geth-versions.ts';
-import { binaryVersion, traitsFor } from './version-table.ts';
+import { nodeVersion, traitsFor } from './version-table.ts';
 
 const gethOptions = z.strictObject({
   /** 'dev': a one-node --dev chain (no p2p). 'p2p': the scenario's p2p geth nodes form one network. */
@@ -122,7 +122,7 @@ const rpcEndpoints: Record<string, EndpointTemplate> = {
 
 /** The traits of the geth a node runs: its spec's tag, or what a developer's binary says (`geth version`). */
 async function traitsOf(ctx: PrepareContext): Promise<{ version: string | undefined; traits: GethTraits }> {
-  const version = ctx.version === 'custom' ? await binaryVersion(ctx.site) : ctx.version;
+  const version = await nodeVersion(ctx);
   return { version, traits: traitsFor(gethVersions, version) };
 }
 

@@ -33,3 +33,11 @@ export async function binaryVersion(site: NodeSite): Promise<string | undefined>
   const m = /(\d+)\.(\d+)\.(\d+)/.exec(stdout);
   return m ? `v${m[1]}.${m[2]}.${m[3]}` : undefined;
 }
+
+/**
+ * The version a node runs: its spec's tag (a build chainsoak made of it), else what its binary says.
+ * The tag first: some releases print no version of their own (Tendermint v0.34.0's is set by its Makefile).
+ */
+export async function nodeVersion(node: { version: string; site: NodeSite }): Promise<string | undefined> {
+  return isSemverTag(node.version) ? node.version : binaryVersion(node.site);
+}
