@@ -1,6 +1,6 @@
 /**
  * geth-tx-flood: pre-signed EIP-1559 value transfers sent with eth_sendRawTransaction at a target rate
- * (legacy EIP-155 transfers on a chain without a base fee: before London, geth's dev chain up to v1.10.4).
+ * (legacy EIP-155 transfers on a chain without a base fee: before London, geth's dev chain up to v1.10.3).
  *
  * prepare(): derives `senders` keys from the seed, funds them from the dev account (eth_accounts[0],
  * eth_sendTransaction, so it needs an unlocked account: geth --dev), waits for the funding receipts, then
@@ -195,7 +195,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         throw new Error('geth-tx-flood: the node has no unlocked account to fund senders from (needs geth --dev)');
       }
       const funder = accounts[0];
-      // A chain before London (geth's pre-v1.10.5 dev chain) has no base fee and refuses type-2 transactions.
+      // A chain before London (geth's dev chain up to v1.10.3) has no base fee and refuses type-2 transactions.
       const head = await main.call<{ baseFeePerGas?: string } | null>('eth_getBlockByNumber', ['latest', false], ctx.signal);
       const london = head?.baseFeePerGas !== undefined;
 
