@@ -13,6 +13,7 @@ import { runScenario, type RunResult, type ScenarioInput } from 'chainsoak';
 import { InfraError } from '../../harness/errors.ts';
 import { gethVersions } from '../../harness/nodes/geth-versions.ts';
 import { buildRecordOf, ensureBinary, sourceVersion } from '../../harness/nodes/install.ts';
+import { dockerStatus } from '../../harness/runtimes/docker/index.ts';
 import { linkage } from '../../harness/runtimes/elf.ts';
 import { traitsFor } from '../../harness/nodes/version-table.ts';
 import cometSingleFlood from '../../scenarios/comet-single-flood.ts';
@@ -130,6 +131,20 @@ describe('old releases', function () {
       assert.match(started?.detail ?? '', /\(built with cgo: gopkg\.in\/olebedev\/go-duktape\.v3 needs it; statically linked\)/);
     });
   }
+
+  it('geth v1.10.0 in a FROM scratch container: the static cgo build runs there too', async function () {
+    const status = await dockerStatus();
+    if (!status.ok) {
+      console.log(`      skipped: ${status.reason}`);
+      this.skip();
+    }
+    const result = await runScenario(path.join(repoRoot, 'scenarios/geth-tx-flood.ts'), { node: 'geth@v1.10.0', runtime: 'container', durationMs: 30_000, reportsDir });
+    assertJudged(result);
+    assert.equal(result.nodes[0]?.build?.linkage, 'static');
+    assert.ok(result.nodes[0]?.image, 'ran from an image');
+    const [flood] = result.workloads;
+    assert.ok(flood && flood.accepted > 500 && flood.failed === 0, JSON.stringify(flood));
+  });
 
   it('geth v1.10.0: a dev gasLimit needs --dev.gaslimit (v1.10.13+): exit 2 naming it', async () => {
     const scenario: ScenarioInput = {
