@@ -88,6 +88,11 @@ export interface NodeFlavor {
   readonly optionsSchema: z.ZodType<Record<string, unknown>>;
   /** Version used when a scenario or flag says only the flavor name. Pinned here, in one place. */
   readonly defaultVersion: string;
+  /**
+   * The oldest release chainsoak runs (the first row of the flavor's version table): an older tag is a
+   * usage error when the spec is parsed, before anything is built. A developer's binary is not checked.
+   */
+  readonly oldestVersion?: string;
   readonly build: GoBuildRecipe;
   /** Ports the node opens; the runtime decides where each is bound and reached. */
   readonly portNames: readonly string[];

@@ -24,6 +24,8 @@ import { pickMemStats } from '../probes/memstats.ts';
 import type { NodeSite } from '../runtimes/runtime.ts';
 import type { EndpointTemplate, LaunchPlan, NodeFlavor, PrepareContext } from './flavor.ts';
 import { gethBuild } from './geth-build.ts';
+import { gethVersions, type GethTraits } from './geth-versions.ts';
+import { nodeVersion, traitsFor } from './version-table.ts';
 
 const gethOptions = z.strictObject({
   /** 'dev': a one-node --dev chain (no p2p). 'p2p': the scenario's p2p geth nodes form one network. */
@@ -95,7 +97,7 @@ function hostAndPort(address: string): [string, string] {
   return [address.slice(0, at), address.slice(at + 1)];
 }
 
-function commonArgs(site: NodeSite, opts: ParsedGethOptions): string[] {
+function commonArgs(site: NodeSite, opts: ParsedGethOptions, traits: GethTraits): string[] {
   const flags = (name: string, port: string) => {
     const [host, number] = hostAndPort(site.listen(port));
     return [`--${name}.addr`, host, `--${name}.port`, number];
@@ -104,7 +106,8 @@ function commonArgs(site: NodeSite, opts: ParsedGethOptions): string[] {
     ...(opts.cacheMB ? ['--cache', String(opts.cacheMB)] : []),
     '--http', ...flags('http', 'http'), '--http.api', API,
     '--ws', ...flags('ws', 'ws'), '--ws.api', API,
-    ...flags('authrpc', 'authrpc'),
+    // Before v1.10.17 there is no engine API listener to pin (and no flag for it).
+    ...(traits.authRpc ? flags('authrpc', 'authrpc') : []),
     '--ipcdisable',
     '--pprof', ...flags('pprof', 'pprof'),
     '--verbosity', String(opts.verbosity),
@@ -117,8 +120,19 @@ const rpcEndpoints: Record<string, EndpointTemplate> = {
   pprof: { port: 'pprof', scheme: 'http' },
 };
 
-async function prepareDev({ site }: PrepareContext, opts: ParsedGethOptions): Promise<LaunchPlan> {
+/** The traits of the geth a node runs: its spec's tag, or what a developer's binary says (`geth version`). */
+async function traitsOf(ctx: PrepareContext): Promise<{ version: string | undefined; traits: GethTraits }> {
+  const version = await nodeVersion(ctx);
+  return { version, traits: traitsFor(gethVersions, version) };
+}
+
+async function prepareDev(ctx: PrepareContext, opts: ParsedGethOptions): Promise<LaunchPlan> {
+  const { site } = ctx;
   if (opts.maxPeers !== undefined) throw new UsageError(`geth option maxPeers needs network: 'p2p' (--dev has no p2p)`);
+  const { version, traits } = await traitsOf(ctx);
+  if (opts.gasLimit !== undefined && !traits.devGasLimit) {
+    throw new UsageError(`${site.name}: geth option gasLimit needs --dev.gaslimit, which geth ${version} does not have (v1.10.13 and later)`);
+  }
   // --dev turns p2p off (no listener, MaxPeers 0); the config file pins the address anyway.
   await site.files.write('home/config.toml', `[Node.P2P]\nListenAddr = "${site.listen('p2p')}"\n`);
   const args = [
@@ -127,10 +141,10 @@ async function prepareDev({ site }: PrepareContext, opts: ParsedGethOptions): Pr
     ...(opts.datadir ? ['--datadir', site.path('home/data')] : []),
     ...(opts.gasLimit ? ['--dev.gaslimit', String(opts.gasLimit)] : []),
     '--port', hostAndPort(site.listen('p2p'))[1], '--nat', 'none', '--nodiscover', '--maxpeers', '0',
-    ...commonArgs(site, opts),
+    ...commonArgs(site, opts, traits),
     ...opts.extraArgs,
   ];
-  return { args, endpoints: rpcEndpoints };
+  return { args, endpoints: rpcEndpoints, details: { devConsensus: traits.devConsensus } };
 }
 
 /** `geth init` every home from one genesis and return each node's command line (no --dev, p2p on its site's address). */
@@ -145,8 +159,10 @@ async function prepareP2p(nodes: readonly PrepareContext[], opts: readonly Parse
   const genesis = JSON.stringify(p2pGenesis([...gasLimits][0]), null, 2) + '\n';
 
   return Promise.all(
-    nodes.map(async ({ site }, i): Promise<LaunchPlan> => {
+    nodes.map(async (ctx, i): Promise<LaunchPlan> => {
+      const { site } = ctx;
       const o = opts[i]!;
+      const { traits } = await traitsOf(ctx);
       const datadir = site.path('home/data');
       await site.files.write('home/genesis.json', genesis);
       await site.exec(['init', '--datadir', datadir, site.path('home/genesis.json')]);
@@ -169,7 +185,7 @@ async function prepareP2p(nodes: readonly PrepareContext[], opts: readonly Parse
         '--networkid', String(GETH_P2P_CHAIN_ID),
         // No --port: it would override ListenAddr with ":<port>" (every interface).
         '--nodiscover', '--nat', 'none', '--maxpeers', String(maxPeers), '--bootnodes', '',
-        ...commonArgs(site, o),
+        ...commonArgs(site, o, traits),
         ...o.extraArgs,
       ];
       return { args, endpoints: { ...rpcEndpoints, p2p: { port: 'p2p', scheme: 'tcp' } } };
@@ -180,6 +196,7 @@ async function prepareP2p(nodes: readonly PrepareContext[], opts: readonly Parse
 export const geth: NodeFlavor = {
   name: 'geth',
   defaultVersion: 'v1.17.10',
+  oldestVersion: gethVersions[0]!.from,
   build: gethBuild,
   portNames: ['http', 'ws', 'authrpc', 'p2p', 'pprof'],
   optionsSchema: gethOptions,

@@ -19,6 +19,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
 import { InfraError, UsageError } from '../errors.ts';
 import { makeDir } from '../fs/make-dir.ts';
+import { linkage } from '../runtimes/elf.ts';
+import { packagesNeedingCgo, STATIC_CGO } from './cgo.ts';
 import type { GoBuildRecipe } from './flavor.ts';
 import { compareSemver, isSemverTag } from './node-spec.ts';
 
@@ -30,8 +32,17 @@ export interface BuildInfo {
   version: string;
   goVersion: string;
   ldflags: string | null;
-  /** CGO_ENABLED the build ran with: '0' unless the environment set CGO_ENABLED. */
+  /**
+   * CGO_ENABLED the build ran with: the environment's CGO_ENABLED if set, else '0', or '1' when the pure-Go
+   * build failed because packages need cgo (cgoNeededBy).
+   */
   cgoEnabled: string;
+  /** Packages that do not build without cgo: why chainsoak built this one with cgo (linked statically). */
+  cgoNeededBy?: string[];
+  /** -tags of the build (a static cgo build's osusergo,netgo). */
+  tags?: string;
+  /** The binary's ELF linkage: 'static' runs in a FROM scratch image, 'dynamic' needs the host's libc. */
+  linkage?: 'static' | 'dynamic' | 'not-elf';
   builtAt: string;
   buildSeconds: number;
   /** The source directory of a local build (recipe.localDir). */
@@ -98,6 +109,12 @@ function safeSegment(kind: string, s: string): void {
   }
 }
 
+/** The build record of a binary chainsoak built (build.json beside it), or undefined for any other binary. */
+export function buildRecordOf(binary: string): BuildInfo | undefined {
+  const info = readBuildInfo(path.dirname(binary));
+  return info && info.binary === path.basename(binary) ? info : undefined;
+}
+
 function readBuildInfo(dir: string): BuildInfo | undefined {
   try {
     const info = JSON.parse(readFileSync(path.join(dir, BUILD_JSON), 'utf8')) as BuildInfo;
@@ -160,15 +177,19 @@ function checkVersion(flavorName: string, recipe: GoBuildRecipe, version: string
   }
 }
 
-/** The go command line of a build: `go install <module>/<cmdPath>@<version>`, or `go build -o` in localDir. */
-function buildCommand(recipe: GoBuildRecipe, version: string, gobin: string): { args: string[]; cwd: string; ldflags: string | undefined } {
-  const ldflags = recipe.ldflags?.(version);
-  const flags = ldflags ? [`-ldflags=${ldflags}`] : [];
+/**
+ * The go command line of a build: `go install <module>/<cmdPath>@<version>`, or `go build -o` in localDir.
+ * `staticCgo`: the flags that link a cgo build statically (cgo.ts STATIC_CGO).
+ */
+function buildCommand(recipe: GoBuildRecipe, version: string, gobin: string, staticCgo = false): { args: string[]; cwd: string; ldflags: string | undefined; tags: string | undefined } {
+  const ldflags = [recipe.ldflags?.(version), staticCgo ? STATIC_CGO.ldflags : undefined].filter((f) => f !== undefined).join(' ') || undefined;
+  const tags = staticCgo ? STATIC_CGO.tags : undefined;
+  const flags = [...(tags ? [`-tags=${tags}`] : []), ...(ldflags ? [`-ldflags=${ldflags}`] : [])];
   if (recipe.localDir) {
     // The content hash is the binary's identity: no file paths of the checkout (-trimpath), no VCS stamp.
-    return { args: ['build', '-trimpath', '-buildvcs=false', ...flags, '-o', path.join(gobin, recipe.binary), '.'], cwd: recipe.localDir, ldflags };
+    return { args: ['build', '-trimpath', '-buildvcs=false', ...flags, '-o', path.join(gobin, recipe.binary), '.'], cwd: recipe.localDir, ldflags, tags };
   }
-  return { args: ['install', ...flags, `${recipe.module}/${recipe.cmdPath}@${version}`], cwd: gobin, ldflags };
+  return { args: ['install', ...flags, `${recipe.module}/${recipe.cmdPath}@${version}`], cwd: gobin, ldflags, tags };
 }
 
 interface RunResult {
@@ -385,17 +406,18 @@ export async function ensureBinary(
     tmp = await mkdtemp(path.join(tmpParent, prefix));
 
     // Pure-Go builds unless the caller's environment says otherwise: a static binary, no C compiler
-    // needed, and every allocation is on the Go heap where pprof (and so chainsoak) can see it.
-    // geth v1.10+ builds and runs without cgo (secp256k1 falls back to its pure-Go implementation).
-    const cgo = process.env.CGO_ENABLED ?? '0';
-    const env: NodeJS.ProcessEnv = recipe.localDir
+    // needed, and every allocation is on the Go heap where pprof (and so chainsoak) can see it. A release
+    // that cannot build without cgo (geth v1.10.0-v1.10.17: go-duktape) is built again with cgo, static.
+    const cgoFromEnv = process.env.CGO_ENABLED;
+    let cgo = cgoFromEnv ?? '0';
+    let env: NodeJS.ProcessEnv = recipe.localDir
       ? { ...process.env, GOBIN: tmp, GOFLAGS: goflags(), CGO_ENABLED: cgo, GOWORK: 'off' } // only the module's own go.mod/go.sum count
       : { ...process.env, GOBIN: tmp, GOFLAGS: goflags('-mod=mod'), CGO_ENABLED: cgo };
     if (experiment) env.GOEXPERIMENT = withExperiment(process.env.GOEXPERIMENT, experiment);
     // Asked without our experiment: a toolchain too old for it would refuse even `go env`, not say its version.
     const goVer = await goVersion(experiment ? { ...env, GOEXPERIMENT: process.env.GOEXPERIMENT ?? '' } : env, tmp, opts.signal);
     if (experiment) checkExperimentToolchain(goVer, experiment);
-    const { args, cwd, ldflags } = buildCommand(recipe, version, tmp);
+    let { args, cwd, ldflags, tags } = buildCommand(recipe, version, tmp);
     opts.onProgress?.(`chainsoak: building ${label} with ${goVer}: go ${args.join(' ')}${recipe.localDir ? ` (in ${cwd})` : ''}`);
 
     const started = Date.now();
@@ -409,10 +431,17 @@ export async function ensureBinary(
         const modcache = (await runGo(['env', 'GOMODCACHE'], env, tmp, () => {}, opts.signal)).lines[0];
         // '|' (not ',') so that a 403 from the proxy also falls through to the local cache.
         const proxies = (env.GOPROXY || 'https://proxy.golang.org,direct').split(/[,|]/).filter((p) => p && p !== 'direct' && p !== 'off');
-        const fallback = { ...env, GOPROXY: [...proxies, `file://${modcache}/cache/download`].join('|') };
+        env = { ...env, GOPROXY: [...proxies, `file://${modcache}/cache/download`].join('|') };
         opts.onProgress?.(`chainsoak: the proxy refused ${recipe.module}'s version list; building from the downloaded module`);
-        r = await runGo(args, fallback, tmp, (line) => opts.onProgress?.(line), opts.signal);
+        r = await runGo(args, env, tmp, (line) => opts.onProgress?.(line), opts.signal);
       }
+    }
+    const cgoNeededBy = r.code !== 0 && cgo === '0' ? packagesNeedingCgo(r.lines, cwd) : [];
+    if (cgoNeededBy.length > 0 && cgoFromEnv === undefined) {
+      cgo = env.CGO_ENABLED = '1';
+      ({ args, cwd, ldflags, tags } = buildCommand(recipe, version, tmp, true));
+      opts.onProgress?.(`chainsoak: ${cgoNeededBy.join(', ')} does not build without cgo; building ${label} with cgo, linked statically: go ${args.join(' ')}`);
+      r = await runGo(args, env, cwd, (line) => opts.onProgress?.(line), opts.signal);
     }
     const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
     if (r.code !== 0) {
@@ -420,7 +449,9 @@ export async function ensureBinary(
         throw new UsageError(`${label} does not exist in the Go module proxy (${recipe.module})`);
       }
       const how = r.code === null ? `was killed by ${r.signal}` : `exited with code ${r.code}`;
-      throw new InfraError(`building ${label} failed: go ${args[0]} ${how} (${goVer}); last lines of its output follow`, {
+      // CGO_ENABLED=0 from the environment is the user's choice: say what it costs instead of overriding it.
+      const hint = cgoFromEnv !== undefined && cgoNeededBy.length > 0 ? ` (${cgoNeededBy.join(', ')} needs cgo: unset CGO_ENABLED=0 to let chainsoak build with cgo)` : '';
+      throw new InfraError(`building ${label} failed: go ${args[0]} ${how} (${goVer}${cgo === '1' ? ', CGO_ENABLED=1' : ''})${hint}; last lines of its output follow`, {
         detail: r.lines.slice(-DETAIL_LINES).join('\n'),
       });
     }
@@ -451,6 +482,9 @@ export async function ensureBinary(
       goVersion: toolchain,
       ldflags: ldflags ?? null,
       cgoEnabled: cgo,
+      ...(cgoNeededBy.length > 0 && cgo === '1' ? { cgoNeededBy } : {}),
+      ...(tags ? { tags } : {}),
+      linkage: await linkage(finalPath),
       builtAt: new Date().toISOString(),
       buildSeconds,
       ...(recipe.localDir ? { source: recipe.localDir } : {}),

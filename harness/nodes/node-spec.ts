@@ -99,5 +99,8 @@ export function parseNodeSpec(spec: string, flavors: ReadonlyMap<string, NodeFla
   if (!isSemverTag(version)) {
     throw new UsageError(`bad version '${rest}' in node spec '${spec}': expected a release tag like ${flavor.defaultVersion}`);
   }
+  if (flavor.oldestVersion && compareSemver(version, flavor.oldestVersion) < 0) {
+    throw new UsageError(`${name} ${version} is older than ${flavor.oldestVersion}, the oldest ${name} release chainsoak knows how to run (docs/nodes.md)`);
+  }
   return { flavor, version };
 }

@@ -15,7 +15,8 @@ import { readChainFigures, readMemStatsFromPrometheus } from '../probes/promethe
 import type { NetworkView, NodeFiles, NodeSite, RunningNode } from '../runtimes/runtime.ts';
 import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlavor, PrepareContext } from './flavor.ts';
 import { ensureBinary } from './install.ts';
-import { compareSemver, isSemverTag } from './node-spec.ts';
+import { isSemverTag } from './node-spec.ts';
+import { nodeVersion, traitsFor, type VersionRow as GenericVersionRow } from './version-table.ts';
 import { durationMs } from '../scenario/fields.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -38,13 +39,11 @@ export interface VersionTraits {
    * as the frames are known, a leak elsewhere is still called while they fill (no fillsUntilBlock).
    */
   blockCaches?: { what: string; loads: readonly string[] };
+  /** The subcommand that runs the node: `node` in Tendermint v0.34.0 only, `start` (with `node` as an alias) from v0.34.1. Default 'start'. */
+  startCommand?: 'node';
 }
 
-export interface VersionRow {
-  /** First version (semver tag) the traits apply to; rows are sorted ascending. */
-  from: string;
-  traits: VersionTraits;
-}
+export type VersionRow = GenericVersionRow<VersionTraits>;
 
 export interface TendermintFamilyData {
   name: string;
@@ -54,23 +53,7 @@ export interface TendermintFamilyData {
   versions: readonly VersionRow[];
 }
 
-/** The traits for a version: the last row at or below it (the first row for older or unknown versions). */
-export function traitsFor(rows: readonly VersionRow[], version: string | undefined): VersionTraits {
-  let hit = rows[0]!;
-  if (version === undefined || !isSemverTag(version)) return rows[rows.length - 1]!.traits;
-  for (const row of rows) if (compareSemver(version, row.from) >= 0) hit = row;
-  return hit.traits;
-}
-
-/**
- * The version a node's program says it is (`<bin> version`: "0.38.26", "1.0.1", "0.34.24"), as a tag
- * `v0.38.26`. A developer's build may print more ("0.38.26-abcdef"); the leading X.Y.Z is kept. undefined if none.
- */
-export async function binaryVersion(site: NodeSite): Promise<string | undefined> {
-  const { stdout } = await site.exec(['version'], { timeoutMs: 20_000 });
-  const m = /(\d+)\.(\d+)\.(\d+)/.exec(stdout);
-  return m ? `v${m[1]}.${m[2]}.${m[3]}` : undefined;
-}
+export { traitsFor };
 
 // ---------------------------------------------------------------------------------------------------
 // Options
@@ -260,6 +243,7 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
   const flavor: NodeFlavor = {
     name: data.name,
     defaultVersion: data.defaultVersion,
+    oldestVersion: data.versions[0]!.from,
     build: data.build,
     portNames: ['p2p', 'rpc', 'pprof', 'prometheus'],
     optionsSchema: familyOptions,
@@ -338,13 +322,15 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
   validators.forEach((n, k) => dirIndex.set(n, k));
   fulls.forEach((n, k) => dirIndex.set(n, validators.length + k));
 
-  const versions = await Promise.all(sites.map((site) => binaryVersion(site)));
+  const versions = await Promise.all(nodes.map((node) => nodeVersion(node)));
   // Keys and one genesis for everyone, from the first node's program (same format across its network),
   // written into that node's folder and handed from there to every node's home.
   const first = sites[0]!;
   await first.files.remove('testnet');
   try {
-    await first.exec(['testnet', '--v', String(validators.length), '--n', String(fulls.length), '--o', first.path('testnet'), '--populate-persistent-peers=false']);
+    // --home: a home of its own, or the command reads (and creates) ~/.tendermint or ~/.cometbft, where
+    // another version's config.toml breaks it (v0.34.0 refuses v0.34.24's max_batch_bytes = 0).
+    await first.exec(['testnet', '--home', first.path('testnet/home'), '--v', String(validators.length), '--n', String(fulls.length), '--o', first.path('testnet'), '--populate-persistent-peers=false']);
     const ids: string[] = [];
     for (const [i, site] of sites.entries()) {
       if ((await site.files.list('home')).length > 0) throw new InfraError(`${site.name}: home ${site.home} is not empty`);
@@ -388,7 +374,7 @@ async function planNode(
   await site.files.write(CONFIG_TOML, setTomlKeys(setTomlKeys(await site.files.read(CONFIG_TOML), settings, what), o.config, what));
 
   const details: FamilyNodeInfo = { family: data.name, role: o.role, app: o.app, minHeight: i >= net.quorumAt ? 1 : 0 };
-  const plan: LaunchPlan = { args: ['start', '--home', site.home, ...o.extraArgs], endpoints: familyEndpoints, details };
+  const plan: LaunchPlan = { args: [traits.startCommand ?? 'start', '--home', site.home, ...o.extraArgs], endpoints: familyEndpoints, details };
   if (o.app === 'e2e') plan.snapshotInterval = details.snapshotInterval = o.snapshotInterval ?? E2E_BUILTIN_SNAPSHOT_INTERVAL;
   if (o.snapshotInterval !== undefined) {
     if (version === undefined || !isSemverTag(version)) {

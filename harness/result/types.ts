@@ -352,6 +352,16 @@ export interface OomKill {
 
 export type Verdict = 'pass' | 'fail' | 'error';
 
+/** How a node's binary was built, from the cache's build record (nodes/install.ts BuildInfo). */
+export interface NodeBuild {
+  goVersion: string;
+  /** Built with cgo: C code in the binary, whose allocations are outside the Go heap pprof sees. */
+  cgo: boolean;
+  /** Why chainsoak built it with cgo: the packages that do not build without it. */
+  cgoNeededBy?: string[];
+  linkage?: 'static' | 'dynamic' | 'not-elf';
+}
+
 export interface NodeReport {
   name: string;
   flavor: string;
@@ -362,6 +372,8 @@ export interface NodeReport {
   runtime: RuntimeKind;
   /** The container image it ran (container runtime). */
   image?: string;
+  /** How chainsoak built its binary (the cache's build.json); absent for a binary it did not build. */
+  build?: NodeBuild;
   heap: {
     before: { inuseBytes: number; inuseObjects: number; memstats: MemStats };
     after: { inuseBytes: number; inuseObjects: number; memstats: MemStats };

@@ -48,6 +48,7 @@ export function analyzeNode(run: RunContext, member: NetworkMember, before: Snap
     binary: member.binary ?? '',
     runtime: run.runtime,
     ...(member.image ? { image: member.image } : {}),
+    ...(member.build ? { build: member.build } : {}),
     heap: {
       before: { ...heap.before, memstats: before.memstats },
       after: { ...heap.after, memstats: after.memstats },

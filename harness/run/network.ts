@@ -8,11 +8,13 @@ import path from 'node:path';
 import { InfraError } from '../errors.ts';
 import type { NodeFlavor, LaunchPlan, NodeDetails } from '../nodes/flavor.ts';
 import { Links } from '../faults/links.ts';
-import { ensureBinary, GOROUTINE_LEAK_EXPERIMENT } from '../nodes/install.ts';
+import { describeBuild, nodeBuild } from '../nodes/cgo.ts';
+import { buildRecordOf, ensureBinary, GOROUTINE_LEAK_EXPERIMENT } from '../nodes/install.ts';
 import type { NodeSpec } from '../nodes/node-spec.ts';
 import { describeExit } from '../runtimes/managed-node.ts';
 import type { ExitInfo, NetworkView, NodeRuntime, NodeSite, RunningNode } from '../runtimes/runtime.ts';
 import type { NetworkPlan, NodePlan } from './plan.ts';
+import type { NodeBuild } from '../result/types.ts';
 
 export interface NetworkMember {
   node: RunningNode;
@@ -20,6 +22,8 @@ export interface NetworkMember {
   version: string;
   /** The host binary it runs, where there is one. */
   binary?: string;
+  /** How chainsoak built that binary (its build record); absent for a binary chainsoak did not build. */
+  build?: NodeBuild;
   /** The container image it runs, where it is a container. */
   image?: string;
   /** The node's folder in the report folder (log, and its home on local runtimes). */
@@ -153,7 +157,10 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
     };
     // A node started by a fault (a late joiner) exists from setup on, so faults and workloads can name it.
     const running = node.startBy === 'fault' ? network.runtime.create(site, nodeLaunch) : await network.runtime.start(site, nodeLaunch);
-    hooks.event?.(node.startBy === 'fault' ? 'node-prepared' : 'node-started', `${node.name} ${node.flavor.name} ${node.version}${running.pid() ? ` pid ${running.pid()}` : ''}`);
+    const record = binary ? buildRecordOf(binary) : undefined;
+    const build = record ? nodeBuild(record) : undefined;
+    const how = build ? describeBuild(build) : undefined;
+    hooks.event?.(node.startBy === 'fault' ? 'node-prepared' : 'node-started', `${node.name} ${node.flavor.name} ${node.version}${running.pid() ? ` pid ${running.pid()}` : ''}${how ? ` (${how})` : ''}`);
     running.onExit((info) => {
       if (info.expected) return;
       if (info.oomKilled && hooks.onOomKill) return hooks.onOomKill(node.name, info);
@@ -164,6 +171,7 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
       flavor: node.flavor,
       version: node.version,
       ...(binary ? { binary } : {}),
+      ...(build ? { build } : {}),
       ...(site.image ? { image: site.image } : {}),
       dir: path.join(hooks.dir, 'nodes', node.name),
       details: running.details,

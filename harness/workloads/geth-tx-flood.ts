@@ -1,5 +1,6 @@
 /**
- * geth-tx-flood: pre-signed EIP-1559 value transfers sent with eth_sendRawTransaction at a target rate.
+ * geth-tx-flood: pre-signed EIP-1559 value transfers sent with eth_sendRawTransaction at a target rate
+ * (legacy EIP-155 transfers on a chain without a base fee: before London, geth's dev chain up to v1.10.3).
  *
  * prepare(): derives `senders` keys from the seed, funds them from the dev account (eth_accounts[0],
  * eth_sendTransaction, so it needs an unlocked account: geth --dev), waits for the funding receipts, then
@@ -194,6 +195,9 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         throw new Error('geth-tx-flood: the node has no unlocked account to fund senders from (needs geth --dev)');
       }
       const funder = accounts[0];
+      // A chain before London (geth's dev chain up to v1.10.3) has no base fee and refuses type-2 transactions.
+      const head = await main.call<{ baseFeePerGas?: string } | null>('eth_getBlockByNumber', ['latest', false], ctx.signal);
+      const london = head?.baseFeePerGas !== undefined;
 
       // Keys and recipients from the seed.
       const keys: SigningKey[] = [];
@@ -276,13 +280,12 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
       const templates = keys.map(
         () =>
           Transaction.from({
-            type: 2,
             chainId,
             to: recipients[0],
             value: VALUE_WEI,
             gasLimit: TRANSFER_GAS,
-            maxFeePerGas,
-            maxPriorityFeePerGas,
+            // Legacy (EIP-155) transactions pay maxFeePerGas per gas: what the senders were funded for.
+            ...(london ? { type: 2, maxFeePerGas, maxPriorityFeePerGas } : { type: 0, gasPrice: maxFeePerGas }),
             data: '0x',
             nonce: 0,
           }),

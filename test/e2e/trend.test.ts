@@ -11,7 +11,7 @@ import { pprofTop } from '../support/pprof.ts';
 import { jsonShape } from '../support/shape.ts';
 
 /** Fields this version adds to summary.json; everything else keeps the shape it had before. */
-const NEW_FIELDS = [/^\$\.nodes\[\]\.trend\.\w+\.(projection|attribution|advice)\b/, /^\$\.budgets\[\]\.warning$/, /^\$\.nodes\[\]\.growthLinks\b/];
+const NEW_FIELDS = [/^\$\.nodes\[\]\.trend\.\w+\.(projection|attribution|advice)\b/, /^\$\.budgets\[\]\.warning$/, /^\$\.nodes\[\]\.growthLinks\b/, /^\$\.nodes\[\]\.build\b/];
 
 /** Optional fields only some runs have: the generator's keep-alive connections may or may not make a goroutine finding. */
 const DATA_DEPENDENT = [/^\$\.nodes\[\]\.patterns\[\]\.heapBytes$/, /^\$\.nodes\[\]\.patterns\[\]\.suspects\[\]\.blockedIn$/];

@@ -11,27 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { InfraError, UsageError } from '../../harness/errors.ts';
 import { gethBuild } from '../../harness/nodes/geth-build.ts';
 import { cacheRoot, ensureBinary, listInstalled, saysVersionMissing } from '../../harness/nodes/install.ts';
+import { withEnv } from '../helpers.ts';
 
 const INSTALL_TS = fileURLToPath(new URL('../../harness/nodes/install.ts', import.meta.url));
 const GETH_BUILD_TS = fileURLToPath(new URL('../../harness/nodes/geth-build.ts', import.meta.url));
 const VERSION = 'v1.17.10';
-
-/** Run `fn` with some environment variables replaced (undefined = unset), restoring them afterwards. */
-async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T | Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, val] of Object.entries(v)) {
-      if (val === undefined) delete process.env[k];
-      else process.env[k] = val;
-    }
-  };
-  apply(vars);
-  try {
-    return await fn();
-  } finally {
-    apply(saved);
-  }
-}
 
 function tempCache(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'cs-cache-test-'));
