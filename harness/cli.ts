@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { checkOutputFile, checkOutputFolder, durationArg, nonEmptyArg, positiveIntArg, seedArg, tagsArg } from './cli-flags.ts';
-import { exitOnSignals, printRunError, runToExit } from './cli-exit.ts';
+import { checkOutputFile, checkOutputFolder, durationArg, nonEmptyArg, positiveIntArg, seedArg, tagsArg } from './cli/flags.ts';
+import { exitOnSignals, printRunError, runToExit } from './cli/exit.ts';
 import { dropEmptyEnv, envOption, planOptions } from './cli/options.ts';
 import { humanOutput, printJson } from './cli/output.ts';
 import type { PlanFlags } from './cli/scenarios.ts';

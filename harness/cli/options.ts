@@ -4,7 +4,7 @@
  * one-line usage error naming the variable.
  */
 import { Option } from 'commander';
-import { nonEmptyArg } from '../cli-flags.ts';
+import { nonEmptyArg } from './flags.ts';
 
 /** Names of the variables, by flag: the documentation (docs/cli.md) lists the same. */
 export const FLAG_ENV = {

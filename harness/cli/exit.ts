@@ -15,9 +15,9 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChainsoakError, Interrupted, UNEXPECTED } from './errors.ts';
-import { makeDir } from './fs/make-dir.ts';
-import { hasLiveRuntimes, leaveExitToCaller, shutdownLiveRuntimes } from './runtimes/teardown.ts';
+import { ChainsoakError, Interrupted, UNEXPECTED } from '../errors.ts';
+import { makeDir } from '../fs/make-dir.ts';
+import { hasLiveRuntimes, leaveExitToCaller, shutdownLiveRuntimes } from '../runtimes/teardown.ts';
 
 /** After the first signal, how long the command may take to stop its nodes and write its report. */
 const STOP_BOUND_MS = 30_000;

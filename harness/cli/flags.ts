@@ -5,9 +5,9 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
-import { UsageError } from './errors.ts';
-import { makeDir } from './fs/make-dir.ts';
-import { formatDuration, MAX_SEED, MAX_WAIT_MS, parseDuration } from './scenario/units.ts';
+import { UsageError } from '../errors.ts';
+import { makeDir } from '../fs/make-dir.ts';
+import { formatDuration, MAX_SEED, MAX_WAIT_MS, parseDuration } from '../scenario/units.ts';
 
 /** '90s', '5m': above 0 and at most what a timer holds. */
 export function durationArg(value: string): number {
