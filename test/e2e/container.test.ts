@@ -402,7 +402,7 @@ describe('container runtime end to end (real Docker, geth and CometBFT)', functi
     const file = path.join(repoRoot, 'scenarios/comet-single-flood.ts');
     const runs: Partial<Record<'process' | 'container', RunResult>> = {};
     for (const runtime of ['process', 'container'] as const) {
-      runs[runtime] = await runScenario(file, { runtime, durationMs: 10_000, reportsDir }); // 2000 txs at 200 tx/s
+      runs[runtime] = await runScenario(file, { runtime, durationMs: 15_000, reportsDir });
     }
     const pair = runs as RuntimePair;
     assertContainerRun(pair, 'cometbft');
