@@ -292,12 +292,12 @@ function processGone(pid: number): boolean {
 // ---------------------------------------------------------------------------------------------------
 // Short scenarios (library runs)
 
-/** A short geth flood, for the runs that only need a run (the reaping run). */
+/** A short geth flood, for the runs that only need a run (the reaping run: it reaps before its node starts). */
 const shortGeth: ScenarioInput = {
   name: 'container-short-geth',
   nodes: [{ name: 'geth', node: 'geth', options: { datadir: true, devPeriod: 1 } }],
   warmup: '3s',
-  phases: [{ name: 'flood', duration: '8s', workloads: [{ kind: 'geth-tx-flood', rate: 50, senders: 10, maxTxs: 2_000 }] }],
+  phases: [{ name: 'flood', duration: '3s', workloads: [{ kind: 'geth-tx-flood', rate: 50, senders: 10, maxTxs: 2_000 }] }],
   cooldown: '2s',
   sampleInterval: '1s',
   budgets: { errorRate: 0.001 },
@@ -312,7 +312,8 @@ const portsScenario: ScenarioInput = {
     { name: 'val', node: 'cometbft', count: 2, options: { blockTime: '300ms' } },
   ],
   warmup: '2s',
-  phases: [{ name: 'ports', duration: '20s', workloads: [{ kind: 'comet-tx-flood', rate: 20, maxTxs: 1_000 }] }],
+  // Long enough to read docker inspect and ss once every node has been sampled in this phase.
+  phases: [{ name: 'ports', duration: '12s', workloads: [{ kind: 'comet-tx-flood', rate: 20, maxTxs: 1_000 }] }],
   cooldown: '1s',
   sampleInterval: '1s',
   budgets: { errorRate: 0.001 },
