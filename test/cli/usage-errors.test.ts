@@ -22,8 +22,18 @@ describe('usage errors that need a build attempt or a dead endpoint', function (
   it('an external node that does not answer is exit 3 with one line naming its URLs', async () => {
     const file = path.join(tmp, 'dead-nodes.json');
     writeFileSync(file, JSON.stringify({ nodes: [{ name: 'geth', flavor: 'geth', endpoints: { http: 'http://127.0.0.1:9', ws: 'ws://127.0.0.1:9', pprof: 'http://127.0.0.1:9' } }] }));
-    const r = await cli(['run', 'scenarios/geth-tx-flood.ts', '--runtime', 'external', '--nodes', file, '--quiet', '--reports', path.join(tmp, 'reports')]);
+    // The node's readyTimeout bounds the wait (the 20 s cap on the default is the compose devnet test's).
+    const scenario = path.join(tmp, 'external-dead.ts');
+    writeFileSync(
+      scenario,
+      `export default {
+  nodes: [{ name: 'geth', node: 'geth', readyTimeout: '3s' }],
+  phases: [{ name: 'flood', duration: '10s', workloads: [{ kind: 'geth-tx-flood', rate: 10, maxTxs: 100 }] }],
+  budgets: { goroutineGrowth: 10 },
+};`,
+    );
+    const r = await cli(['run', scenario, '--runtime', 'external', '--nodes', file, '--quiet', '--reports', path.join(tmp, 'reports')]);
     assert.equal(r.code, 3, r.stdout + r.stderr);
-    assert.match(r.stdout, /geth: the external geth node did not answer within 20 s \(pprof http:\/\/127\.0\.0\.1:9, http http:\/\/127\.0\.0\.1:9/);
+    assert.match(r.stdout, /geth: the external geth node did not answer within 3 s \(pprof http:\/\/127\.0\.0\.1:9, http http:\/\/127\.0\.0\.1:9/);
   });
 });

@@ -13,10 +13,17 @@ const extra = (r: RunResult, kind: string) => r.workloads.find((w) => w.kind ===
 
 describe('chaos workloads end to end', function () {
   this.timeout(20 * 60_000);
-
+  // The phases are cut (durationMs) to what each claim needs: the workloads' own tests (test/workloads/)
+  // prove every end mode, churn cycle and join at length; here a shipped scenario passes its budgets with
+  // the workload's counters in its report. A round a workload began before the phase's end is finished
+  // (peer churn cycles, state-sync joins), so a short phase still holds whole rounds.
+  //
+  // geth keeps 20 s: its abandoned debug_traceCalls, sent until the phase ends, must be over by the end of
+  // the cooldown (with 8 s, on a loaded machine, +23 goroutines were still tracing).
+  const streamsMs = { geth: 20_000, comet: 8_000 };
   for (const flavor of ['geth', 'comet'] as const) {
     it(`${flavor}: streams ended every way come back; counters by end mode are in the report`, async () => {
-      const result = await runScenario(scenario(`${flavor}-ws-streams`), { reportsDir, durationMs: 20_000 });
+      const result = await runScenario(scenario(`${flavor}-ws-streams`), { reportsDir, durationMs: streamsMs[flavor] });
       assert.equal(result.exitCode, 0, explain(result));
       const counters = extra(result, 'ws-streams');
       const ended = Object.entries(counters).filter(([k]) => k.startsWith('ended.'));
@@ -49,7 +56,7 @@ describe('chaos workloads end to end', function () {
   });
 
   it('comet: dial_peers churn against an unpeered full node; counters in the report; the target is not judged', async () => {
-    const result = await runScenario(scenario('comet-peer-churn'), { reportsDir, durationMs: 30_000 });
+    const result = await runScenario(scenario('comet-peer-churn'), { reportsDir, durationMs: 8_000 });
     assert.equal(result.exitCode, 0, explain(result));
     const counters = extra(result, 'comet-peer-churn');
     assert.ok(Number(counters.dials) >= 2 && Number(counters.peersAdded) >= 2 && Number(counters.peersRemoved) >= 2, JSON.stringify(counters));
@@ -57,7 +64,8 @@ describe('chaos workloads end to end', function () {
   });
 
   it('geth: admin_addPeer / admin_removePeer churn on a p2p network; counters in the report', async () => {
-    const result = await runScenario(scenario('geth-peer-churn'), { reportsDir, durationMs: 60_000 });
+    // One add/remove cycle (geth re-dials a peer only after ~35 s: a second cycle would wait for it).
+    const result = await runScenario(scenario('geth-peer-churn'), { reportsDir, durationMs: 3_000 });
     assert.equal(result.exitCode, 0, explain(result));
     const counters = extra(result, 'geth-peer-churn');
     assert.ok(Number(counters.peersAdded) >= 1 && Number(counters.peersRemoved) >= 1, JSON.stringify(counters));
@@ -65,7 +73,8 @@ describe('chaos workloads end to end', function () {
   });
 
   it('comet: fresh nodes join through state sync again and again; snapshots and joins counted', async () => {
-    const result = await runScenario(scenario('comet-state-sync'), { reportsDir, durationMs: 50_000 });
+    // The second join starts within 15 s (one join takes a few seconds); snapshots every 2 s (10 blocks of 200 ms).
+    const result = await runScenario(scenario('comet-state-sync'), { reportsDir, durationMs: 15_000 });
     assert.equal(result.exitCode, 0, explain(result));
     const counters = extra(result, 'comet-state-sync');
     assert.ok(Number(counters.joinsCompleted) >= 2 && Number(counters.joinsFailed) === 0, JSON.stringify(counters));
@@ -73,7 +82,7 @@ describe('chaos workloads end to end', function () {
   });
 
   it('geth: state iteration under a flood; per-method counters in the report', async () => {
-    const result = await runScenario(scenario('geth-state-iteration'), { reportsDir, durationMs: 20_000 });
+    const result = await runScenario(scenario('geth-state-iteration'), { reportsDir, durationMs: 8_000 });
     assert.equal(result.exitCode, 0, explain(result));
     const counters = extra(result, 'geth-state-iteration');
     for (const method of ['debug_accountRange', 'debug_dumpBlock', 'debug_traceBlockByNumber']) {

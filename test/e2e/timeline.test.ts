@@ -42,8 +42,10 @@ describe('timeline and release', function () {
   });
 
   it('the same scenario and seed run twice produce the same event timeline', async () => {
-    const first = await runScenario(chaos(21), { reportsDir });
-    const second = await runScenario(chaos(21), { reportsDir });
+    // Half the declared phase: the fault times drawn from the seed scale with it (a pause at 0.5-2.5 s,
+    // a resume at 3-5 s), so the runs check the scaled plan too.
+    const first = await runScenario(chaos(21), { reportsDir, durationMs: 6_000 });
+    const second = await runScenario(chaos(21), { reportsDir, durationMs: 6_000 });
     assert.equal(first.exitCode, 0, JSON.stringify(first.error));
     assert.ok(first.timeline.length >= 2, first.timeline.join('\n'));
     assert.deepEqual(second.timeline, first.timeline);
