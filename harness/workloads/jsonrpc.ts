@@ -109,7 +109,19 @@ export class JsonRpcHttpClient {
   }
 
   /** POST a prebuilt JSON body and return the response text. Rejects on transport error, timeout or non-2xx. */
-  postRaw(body: string, signal?: AbortSignal): Promise<string> {
+  async postRaw(body: string, signal?: AbortSignal): Promise<string> {
+    try {
+      return await this.postOnce(body, signal);
+    } catch (error) {
+      // A keep-alive socket the node closed while it sat idle (CometBFT drops idle RPC connections after
+      // 10 s) fails the next request on it before the node read a byte: Node's documented answer is one
+      // retry on a fresh socket (http.ClientRequest.reusedSocket).
+      if (!(error instanceof StaleSocketError)) throw error;
+      return this.postOnce(body, signal);
+    }
+  }
+
+  private postOnce(body: string, signal?: AbortSignal): Promise<string> {
     return new Promise((resolveOuter, rejectOuter) => {
       let timer: NodeJS.Timeout | undefined;
       const resolve = (v: string) => {
@@ -156,7 +168,10 @@ export class JsonRpcHttpClient {
         },
       );
       timer = setTimeout(() => req.destroy(new Error(`timeout after ${this.timeoutMs} ms (${this.url})`)), this.timeoutMs);
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        const stale = req.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE') && !signal?.aborted;
+        reject(stale ? new StaleSocketError(error.message) : error);
+      });
       req.end(payload);
     });
   }
@@ -166,6 +181,9 @@ export class JsonRpcHttpClient {
     this.agent.destroy();
   }
 }
+
+/** A request that failed on a kept-alive socket the server had already closed. */
+class StaleSocketError extends Error {}
 
 function parseJson(text: string): unknown {
   try {
