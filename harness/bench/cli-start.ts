@@ -1,7 +1,7 @@
 /**
- * `node --import tsx harness/bench/cli-start.ts`: how long the CLI takes to answer the commands that should
- * not load the run machinery, against `node -e 1` (the floor). Median and minimum wall time of
- * BENCH_CLI_REPEATS (default 9) runs each, printed, never asserted: a busy machine moves them a lot.
+ * Bench 7: how long the CLI takes to answer the commands that should not load the run machinery, against
+ * `node -e 1` (the floor). Median and minimum wall time of BENCH_CLI_REPEATS (default 9) runs each,
+ * printed, never asserted: a busy machine moves them a lot.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -21,14 +21,16 @@ const commands: Array<[string, string[]]> = [
   ['chainsoak validate scenarios/', [bin, 'validate', 'scenarios/']],
 ];
 
-for (const [label, args] of commands) {
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore', env: { ...process.env, CI: '1' } });
-    times.push(performance.now() - start);
+export function cliStart(row: (label: string, value: string) => void): void {
+  for (const [label, args] of commands) {
+    const times: number[] = [];
+    for (let i = 0; i < repeats; i++) {
+      const start = performance.now();
+      spawnSync(process.execPath, args, { cwd: root, stdio: 'ignore', env: { ...process.env, CI: '1' } });
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)]!;
+    row(`7. ${label}`, `median ${median.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms`);
   }
-  times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)]!;
-  process.stdout.write(`${label.padEnd(70)} median ${median.toFixed(0).padStart(5)} ms   min ${times[0]!.toFixed(0).padStart(5)} ms\n`);
 }
