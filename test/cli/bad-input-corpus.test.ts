@@ -120,6 +120,7 @@ const rows: Row[] = [
   { what: 'top-level code that throws', scenario: "throw new Error('no RPC URL configured');\nexport default {};\n", code: 2, says: ['cannot load', 'no RPC URL configured'] },
   { what: 'top-level code that never settles', scenario: 'await new Promise(() => {});\nexport default {};\n', env: { CHAINSOAK_LOAD_TIMEOUT: '1s' }, code: 2, says: ['did not finish loading within 1s'] },
   { what: 'a folder whose first scenario never settles', args: ['run', hangFolder], env: { CHAINSOAK_LOAD_TIMEOUT: '1s' }, code: 2, says: ['a-hangs.ts', 'did not finish loading'] },
+  { what: 'validate: a folder whose first scenario never settles', args: ['validate', hangFolder], env: { CHAINSOAK_LOAD_TIMEOUT: '1s' }, code: 2, says: ['a-hangs.ts', 'did not finish loading'] },
 
   // Unknown fields at every level.
   { what: 'unknown top-level key', scenario: patched((s) => (s.warmpu = '5s')), code: 2, says: ['warmpu', 'unknown key'] },
@@ -191,6 +192,13 @@ const rows: Row[] = [
   { what: 'a --nodes file without pprof URLs', args: ['run', validFile, '--runtime', 'external', '--nodes', noPprof], code: 2, says: ['nodes-no-pprof.json', 'pprof'] },
 ];
 
+// `validate` makes the checks `run` makes before it starts: every row about a scenario file is a validate row too.
+rows.push(
+  ...rows
+    .filter((row) => row.scenario !== undefined)
+    .map((row) => ({ ...row, what: `validate: ${row.what}`, args: ['validate', ...(row.args ?? ['run', '{scenario}']).slice(1)] })),
+);
+
 /** Processes of a node flavor whose command line names this test's folder (a node started for a row). */
 function nodeProcessesOfThisTest(): string[] {
   const out = spawnSync('ps', ['-eo', 'comm=,args='], { encoding: 'utf8' }).stdout;
@@ -230,7 +238,7 @@ describe('bad input corpus: one line, the right exit code, nothing started', fun
   let results: Array<Awaited<ReturnType<typeof runRow>>> = [];
 
   before(async () => {
-    assert.ok(rows.length >= 60, `the corpus has ${rows.length} rows`);
+    assert.ok(rows.length >= 147, `the corpus has ${rows.length} rows`);
     results = await runAll(4);
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
