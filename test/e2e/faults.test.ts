@@ -18,12 +18,22 @@ const base = (phase: ScenarioInput['phases'][number]): ScenarioInput => ({
   budgets: { goroutineGrowth: 0, heapInuseGrowth: { bytes: 1 } },
 });
 
+/**
+ * With a second node no fault touches: a run must judge something (all budgets skipped is exit 3, 'nothing
+ * was judged'). Budgets a healthy node passes, so the run's verdict comes from the steady node alone.
+ */
+const withSteadyNode = (scenario: ScenarioInput): ScenarioInput => ({
+  ...scenario,
+  nodes: [...scenario.nodes, { name: 'steady', node: 'geth' }],
+  budgets: { goroutineGrowth: 50, heapInuseGrowth: { percent: 200 } },
+});
+
 describe('faults', function () {
   this.timeout(300_000);
 
   it('injected restart, pause and resume are events of the run, and the hit node is not judged', async () => {
     const result = await runScenario(
-      base({
+      withSteadyNode(base({
         name: 'chaos',
         duration: '12s',
         workloads: [{ kind: 'geth-ws-zombies', clients: 5 }],
@@ -32,7 +42,7 @@ describe('faults', function () {
           { at: '7s', action: 'pause', node: 'geth' },
           { at: '8s', action: 'resume', node: 'geth' },
         ],
-      }),
+      })),
       { reportsDir },
     );
     assert.equal(result.exitCode, 0, JSON.stringify(result.error ?? result.budgets));
@@ -40,16 +50,25 @@ describe('faults', function () {
     assert.deepEqual(faults, ['restart geth', 'pause geth', 'resume geth']);
     const times = result.events.filter((e) => e.kind === 'fault').map((e) => e.t);
     assert.ok(times[1]! - times[0]! >= 4000, 'faults fire at their times, not all at once');
-    assert.ok(result.budgets.length > 0 && result.budgets.every((b) => b.skipped), JSON.stringify(result.budgets));
-    assert.equal(result.nodes[0]?.disrupted, true);
+    const hit = result.budgets.filter((b) => b.node === 'geth');
+    assert.ok(hit.length > 0 && hit.every((b) => b.skipped), JSON.stringify(result.budgets));
+    assert.ok(result.budgets.some((b) => b.node === 'steady' && !b.skipped), 'the steady node is judged');
+    assert.equal(result.nodes.find((n) => n.name === 'geth')?.disrupted, true);
     assert.deepEqual(processesMatching(result.reportDir), []);
   });
 
   it('a node killed by the scenario and left down is not an error; it is just not measured', async () => {
-    const result = await runScenario(base({ name: 'kill', duration: '4s', faults: [{ at: '1s', action: 'kill', node: 'geth' }] }), { reportsDir });
+    const result = await runScenario(withSteadyNode(base({ name: 'kill', duration: '4s', faults: [{ at: '1s', action: 'kill', node: 'geth' }] })), { reportsDir });
     assert.equal(result.exitCode, 0, JSON.stringify(result.error));
-    assert.equal(result.nodes.length, 0);
-    assert.ok(result.budgets.every((b) => b.skipped));
+    assert.deepEqual(result.nodes.map((n) => n.name), ['steady']);
+    assert.ok(result.budgets.filter((b) => b.node === 'geth').every((b) => b.skipped));
+  });
+
+  it('a run whose only node a fault hit has judged nothing: exit 3, not a pass', async () => {
+    const result = await runScenario(base({ name: 'kill-only', duration: '4s', faults: [{ at: '1s', action: 'kill', node: 'geth' }] }), { reportsDir });
+    assert.equal(result.exitCode, 3);
+    assert.match(result.error!.message, /nothing was judged/);
+    assert.ok(result.budgets.length > 0 && result.budgets.every((b) => b.skipped));
   });
 
   it('a node that dies on its own is exit 3 with its log tail', async () => {

@@ -104,13 +104,14 @@ describe('geth network: p2p (real geth, 3 nodes)', function () {
   });
 
   it('dev nodes keep their behaviour through prepareNetwork (no p2p listener, --dev)', async function () {
+    // A tag: the stand-in binary is never asked its version (`geth version`), as a developer's build would be.
     const [dev, p2p] = await processSites(geth, '/bin/false', path.join(net!.homes[0]!, '..', 'checks'), ['d', 'p']);
-    const plans = await geth.prepareNetwork!([{ site: dev!, version: 'custom', dial: directDial, options: geth.optionsSchema.parse({}) }]);
+    const plans = await geth.prepareNetwork!([{ site: dev!, version: 'v1.17.10', dial: directDial, options: geth.optionsSchema.parse({}) }]);
     assert.ok(plans[0]!.args.includes('--dev'));
     assert.equal(plans[0]!.endpoints.p2p, undefined);
     assert.throws(() => geth.optionsSchema.parse({ network: 'p2p', bogus: 1 }));
     await assert.rejects(
-      geth.prepareNetwork!([{ site: p2p!, version: 'custom', dial: directDial, options: geth.optionsSchema.parse({ network: 'p2p', devPeriod: 1 }) }]),
+      geth.prepareNetwork!([{ site: p2p!, version: 'v1.17.10', dial: directDial, options: geth.optionsSchema.parse({ network: 'p2p', devPeriod: 1 }) }]),
       /devPeriod needs network: 'dev'/,
     );
   });
