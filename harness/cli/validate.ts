@@ -38,7 +38,10 @@ export async function validateCommand(paths: string[], flags: PlanFlags, signal?
       }
     }
   }
-  if (invalid) throw new UsageError(`${invalid} of ${invalid + valid} scenario file${invalid + valid > 1 ? 's' : ''} invalid`);
+  if (!invalid) return;
+  // One file: its line says it all. Several: how many of them were wrong, last.
+  if (invalid + valid > 1) throw new UsageError(`${invalid} of ${invalid + valid} scenario files invalid`);
+  process.exitCode = 2;
 }
 
 /** The value, or the one line a usage error prints; anything else is not the file's fault and escapes. */

@@ -120,7 +120,6 @@ const rows: Row[] = [
   { what: 'top-level code that throws', scenario: "throw new Error('no RPC URL configured');\nexport default {};\n", code: 2, says: ['cannot load', 'no RPC URL configured'] },
   { what: 'top-level code that never settles', scenario: 'await new Promise(() => {});\nexport default {};\n', env: { CHAINSOAK_LOAD_TIMEOUT: '1s' }, code: 2, says: ['did not finish loading within 1s'] },
   { what: 'a folder whose first scenario never settles', args: ['run', hangFolder], env: { CHAINSOAK_LOAD_TIMEOUT: '1s' }, code: 2, says: ['a-hangs.ts', 'did not finish loading'] },
-  { what: 'validate: a folder whose first scenario never settles', args: ['validate', hangFolder], env: { CHAINSOAK_LOAD_TIMEOUT: '1s' }, code: 2, says: ['a-hangs.ts', 'did not finish loading'] },
 
   // Unknown fields at every level.
   { what: 'unknown top-level key', scenario: patched((s) => (s.warmpu = '5s')), code: 2, says: ['warmpu', 'unknown key'] },

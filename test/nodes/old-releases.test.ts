@@ -113,7 +113,7 @@ describe('old releases', function () {
 
   for (const version of ['v1.10.0', 'v1.10.8']) {
     it(`geth ${version}: built with cgo (go-duktape), runs the default scenario and is judged`, async () => {
-      const result = await runScenario(path.join(repoRoot, 'scenarios/geth-tx-flood.ts'), { node: `geth@${version}`, durationMs: 40_000, reportsDir });
+      const result = await runScenario(path.join(repoRoot, 'scenarios/geth-tx-flood.ts'), { node: `geth@${version}`, durationMs: 15_000, reportsDir });
       assertJudged(result);
       const [node] = result.nodes;
       assert.ok(node);
@@ -138,7 +138,7 @@ describe('old releases', function () {
       console.log(`      skipped: ${status.reason}`);
       this.skip();
     }
-    const result = await runScenario(path.join(repoRoot, 'scenarios/geth-tx-flood.ts'), { node: 'geth@v1.10.0', runtime: 'container', durationMs: 30_000, reportsDir });
+    const result = await runScenario(path.join(repoRoot, 'scenarios/geth-tx-flood.ts'), { node: 'geth@v1.10.0', runtime: 'container', durationMs: 15_000, reportsDir });
     assertJudged(result);
     assert.equal(result.nodes[0]?.build?.linkage, 'static');
     assert.ok(result.nodes[0]?.image, 'ran from an image');
@@ -161,7 +161,7 @@ describe('old releases', function () {
   for (const node of ['tendermint@v0.34.0', 'cometbft@v0.37.0']) {
     it(`${node}: builds pure Go and runs a flood with chainsoak's config`, async () => {
       const scenario: ScenarioInput = { ...cometSingleFlood, nodes: cometSingleFlood.nodes!.map((n) => ({ ...n, node })) };
-      const result = await runScenario(scenario, { durationMs: 30_000, reportsDir });
+      const result = await runScenario(scenario, { durationMs: 15_000, reportsDir });
       assertJudged(result);
       const [report] = result.nodes;
       assert.ok(report);
