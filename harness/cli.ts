@@ -37,13 +37,17 @@ const program = new Command('chainsoak')
   });
 dropEmptyEnv();
 
-program
-  .command('run')
-  .description('run scenario files (or every scenario in a folder) and print a verdict')
-  .argument('<paths...>', 'scenario files or folders')
-  .addOption(planOptions.node())
-  .addOption(planOptions.runtime())
-  .addOption(planOptions.nodes())
+/** A command over scenario files and folders, planned with the overrides run uses (--node, --runtime, --nodes). */
+const scenarioCommand = (name: string, description: string) =>
+  program
+    .command(name)
+    .description(description)
+    .argument('<paths...>', 'scenario files or folders')
+    .addOption(planOptions.node())
+    .addOption(planOptions.runtime())
+    .addOption(planOptions.nodes());
+
+scenarioCommand('run', 'run scenario files (or every scenario in a folder) and print a verdict')
   .addOption(envOption('tag', '--tag <tag>', 'run only the scenarios with this tag (repeatable, or comma-separated: any of them)').argParser(tagsArg))
   .addOption(envOption('duration', '--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)").argParser(durationArg))
   .addOption(envOption('seed', '--seed <n>', 'seed for every random choice').argParser(seedArg))
@@ -57,13 +61,7 @@ program
   .addOption(new Option('--quiet', 'no live view, only the verdict'))
   .action(runCommand);
 
-program
-  .command('validate')
-  .description('check scenario files (or folders) as run does before it starts, without building or starting anything')
-  .argument('<paths...>', 'scenario files or folders')
-  .addOption(planOptions.node())
-  .addOption(planOptions.runtime())
-  .addOption(planOptions.nodes())
+scenarioCommand('validate', 'check scenario files (or folders) as run does before it starts, without building or starting anything')
   .action(async (paths: string[], flags: PlanFlags) => (await import('./cli/validate.ts')).validateCommand(paths, flags, interrupt.signal));
 
 program
