@@ -6,6 +6,7 @@
 import type { RunningNode } from '../runtimes/runtime.ts';
 import type { LatencyHistogram } from './stats.ts';
 import type { WorkloadStats } from '../result/types.ts';
+import type { Segment } from './segment.ts';
 export type { LatencySummary, WorkloadStats } from '../result/types.ts';
 
 export interface WorkloadContext {
@@ -13,6 +14,11 @@ export interface WorkloadContext {
   nodes: RunningNode[];
   /** Scenario seed; every random choice derives from it so a run can be replayed. */
   seed: number;
+  /**
+   * The share of the load this process sends (`--segment i/n`, segment.ts); absent: the whole workload.
+   * A workload that honours it sends its share of the rate and count from the items it owns.
+   */
+  segment?: Segment;
   /** Aborted on Ctrl-C, SIGTERM or a node crash: stop promptly. */
   signal: AbortSignal;
   /** How long run() will be asked to drive traffic, when known at prepare() time (sizes pre-signing). */
