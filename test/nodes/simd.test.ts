@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { DirectSecp256k1Wallet } from '@cosmjs/proto-signing';
+import { calculateFee, GasPrice, SigningStargateClient } from '@cosmjs/stargate';
 import { cosmosAccount } from '../../harness/nodes/cosmos-accounts.ts';
 import { flavorBuild } from '../../harness/nodes/install.ts';
 import { flavors } from '../../harness/nodes/registry.ts';
@@ -93,6 +95,27 @@ for (const line of Object.keys(SDK_LINES)) describe(`simd ${line}: one validator
     const appToml = await readFile(path.join(net.homes[0]!, 'config', 'app.toml'), 'utf8');
     assert.equal(getTomlValue(appToml, 'iavl-cache-size'), '100000');
     assert.equal(getTomlValue(appToml, 'minimum-gas-prices'), '"0.001stake"');
+  });
+
+  it('takes a bank send paying gas × its gasPrice and refuses one paying less (minimum-gas-prices)', async () => {
+    const node = net.nodes[0]!;
+    const info = simdNodeInfo(node)!;
+    const [from, to] = [await cosmosAccount(1), await cosmosAccount(2)];
+    const wallet = await DirectSecp256k1Wallet.fromKey(from.privateKey, info.prefix);
+    const client = await SigningStargateClient.connectWithSigner(node.endpoints.rpc!, wallet);
+    try {
+      const gas = 200_000;
+      const fee = calculateFee(gas, GasPrice.fromString(info.gasPrice));
+      const sent = await client.sendTokens(from.address, to.address, [{ denom: info.denom, amount: '1234' }], fee);
+      assert.equal(sent.code, 0, sent.rawLog);
+      assert.equal((await client.getBalance(to.address, info.denom)).amount, String(BigInt(info.accounts.balance) + 1234n));
+      // The fee is taken, not only checked.
+      assert.equal((await client.getBalance(from.address, info.denom)).amount, String(BigInt(info.accounts.balance) - 1234n - BigInt(fee.amount[0]!.amount)));
+      const tooLow = { amount: [{ denom: info.denom, amount: String(Number(fee.amount[0]!.amount) - 1) }], gas: String(gas) };
+      await assert.rejects(client.sendTokens(from.address, to.address, [{ denom: info.denom, amount: '1' }], tooLow), /insufficient fee/);
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('serves a heap profile on its pprof endpoint', async () => {

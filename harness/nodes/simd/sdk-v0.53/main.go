@@ -1,7 +1,8 @@
 // The simd of the Cosmos SDK v0.53 line: ibc-go v10's testing/simapp (SDK v0.53.4, CometBFT v0.38.17) with
 // a root command of chainsoak's own, since that module ships no simd command. It has what chainsoak runs
 // a chain with: init, genesis (gentx, collect-gentxs, add-genesis-account...), keys, start and the CometBFT
-// subcommands, status. Transactions come from chainsoak's workloads (cosmjs), not from this CLI.
+// subcommands, status. Transactions come from chainsoak's workloads (cosmjs), not from this CLI. The app
+// takes fees (newApp).
 package main
 
 import (
@@ -24,9 +25,11 @@ import (
 	servertypes "github.com/cosmos/cosmos-sdk/server/types"
 	simtestutil "github.com/cosmos/cosmos-sdk/testutil/sims"
 	sdk "github.com/cosmos/cosmos-sdk/types"
+	"github.com/cosmos/cosmos-sdk/x/auth/ante"
 	authtypes "github.com/cosmos/cosmos-sdk/x/auth/types"
 	genutilcli "github.com/cosmos/cosmos-sdk/x/genutil/client/cli"
 
+	ibcante "github.com/cosmos/ibc-go/v10/modules/core/ante"
 	"github.com/cosmos/ibc-go/v10/testing/simapp"
 )
 
@@ -93,8 +96,37 @@ func newRootCmd() *cobra.Command {
 	return rootCmd
 }
 
+// newApp: ibc-go v10's testing simapp chains no DeductFeeDecorator into its ante handler, so it neither
+// checks app.toml minimum-gas-prices nor takes fees, unlike the SDK's own simapp and the v0.50 line. The
+// app gets the SDK's standard chain with it, set before the app loads (a loaded app is sealed).
 func newApp(logger log.Logger, db dbm.DB, traceStore io.Writer, appOpts servertypes.AppOptions) servertypes.Application {
-	return simapp.NewSimApp(logger, db, traceStore, true, appOpts, server.DefaultBaseappOptions(appOpts)...)
+	app := simapp.NewSimApp(logger, db, traceStore, false, appOpts, server.DefaultBaseappOptions(appOpts)...)
+	app.SetAnteHandler(feePayingAnteHandler(app))
+	if err := app.LoadLatestVersion(); err != nil {
+		panic(err)
+	}
+	return app
+}
+
+// feePayingAnteHandler: simapp v10's decorators (testing/simapp/ante.go) with the fee decorator where the
+// SDK's default ante handler has it (x/auth/ante/ante.go), after the tx-size gas and before the signatures.
+func feePayingAnteHandler(app *simapp.SimApp) sdk.AnteHandler {
+	ak := app.AccountKeeper
+	return sdk.ChainAnteDecorators(
+		ante.NewSetUpContextDecorator(),
+		ante.NewExtensionOptionsDecorator(nil),
+		ante.NewValidateBasicDecorator(),
+		ante.NewTxTimeoutHeightDecorator(),
+		ante.NewValidateMemoDecorator(ak),
+		ante.NewConsumeGasForTxSizeDecorator(ak),
+		ante.NewDeductFeeDecorator(ak, app.BankKeeper, nil, nil),
+		ante.NewSetPubKeyDecorator(ak),
+		ante.NewValidateSigCountDecorator(ak),
+		ante.NewSigGasConsumeDecorator(ak, ante.DefaultSigVerificationGasConsumer),
+		ante.NewSigVerificationDecorator(ak, app.TxConfig().SignModeHandler()),
+		ante.NewIncrementSequenceDecorator(ak),
+		ibcante.NewRedundantRelayDecorator(app.IBCKeeper),
+	)
 }
 
 // exportApp: ibc-go v10's testing simapp has no state export (no ExportAppStateAndValidators).
