@@ -10,6 +10,8 @@ import { gethPeerChurnSchema } from './geth-peer-churn.ts';
 import { wsStreamsSchema } from './ws-streams.ts';
 import { gethStateIterationSchema } from './geth-state-iteration.ts';
 import { fixtureOpsSchema } from './fixture-ops.ts';
+import { isWorkloadDefinition, parseDefinedEntry, type ParsedDefinedEntry, type WorkloadDefinition } from './define.ts';
+import type { ExecutorInput } from './executor/config.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -71,3 +73,42 @@ export const workloadSchema = z.discriminatedUnion('kind', [
 
 export type WorkloadDecl = z.input<typeof workloadSchema>;
 export type ParsedWorkload = z.output<typeof workloadSchema>;
+
+/** A workload named by its file, relative to the scenario file: './workloads/filters.ts'. */
+export type WorkloadFileKind = `./${string}` | `../${string}` | `/${string}`;
+
+export function isWorkloadFile(kind: unknown): kind is WorkloadFileKind {
+  return typeof kind === 'string' && /^(\.{1,2})?\//.test(kind);
+}
+
+/**
+ * A scenario's entry for a workload of its own: a defineWorkload() result (imported; `definition.with()`
+ * types its options) or its file. Options are checked against the definition's schema on validation.
+ */
+export type DefinedWorkloadDecl = { kind: WorkloadDefinition | WorkloadFileKind; executor?: ExecutorInput; [option: string]: unknown };
+
+/**
+ * One entry of `phases[].workloads`: a built-in (by kind name, its strict schema above) or a defined
+ * workload (parsed to { kind: definition, executor, options }). Issues keep their paths, so a typo reads
+ * `phases[0].workloads[0].pollEvry: unknown key (workload ./workloads/filters.ts)`.
+ */
+export const workloadEntrySchema = z.unknown().transform((input, ctx) => {
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  if (isWorkloadFile(kind)) {
+    ctx.addIssue({ code: 'custom', path: ['kind'], message: `${kind}: a workload file loads with its scenario file (loadScenarioFile, the CLI); from code, import the workload and give it as kind` });
+    return z.NEVER;
+  }
+  const parsed = isWorkloadDefinition(kind) ? parseDefinedEntry(input as Record<string, unknown>, kind) : builtIn(input);
+  if (parsed.data === undefined) {
+    for (const issue of parsed.issues) ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    return z.NEVER;
+  }
+  return parsed.data;
+}) as unknown as z.ZodType<ParsedWorkload | ParsedDefinedEntry, WorkloadDecl | DefinedWorkloadDecl>;
+
+function builtIn(input: unknown): { data?: ParsedWorkload; issues: z.core.$ZodIssue[] } {
+  const r = workloadSchema.safeParse(input);
+  return r.success ? { data: r.data, issues: [] } : { issues: r.error.issues };
+}
+
+export type WorkloadEntry = ParsedWorkload | ParsedDefinedEntry;

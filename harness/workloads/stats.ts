@@ -179,6 +179,11 @@ export interface PacerOptions {
   maxBurst?: number;
   /** Clock in milliseconds; default performance.now. */
   now?: () => number;
+  /**
+   * Operations the schedule allows by `elapsedMs` after start (not counting the one at t=0), for a rate
+   * that changes over time (ramping-arrival-rate's stages). Default: rate × elapsed, a constant rate.
+   */
+  schedule?: (elapsedMs: number) => number;
 }
 
 /**
@@ -192,6 +197,7 @@ export class Pacer {
   readonly rate: number;
   readonly maxBurst: number;
   private readonly now: () => number;
+  private readonly schedule: (elapsedMs: number) => number;
   private t0 = NaN;
   private taken = 0;
   private dropped = 0;
@@ -201,6 +207,7 @@ export class Pacer {
     this.rate = rate;
     this.maxBurst = Math.max(1, Math.floor(opts.maxBurst ?? rate));
     this.now = opts.now ?? (() => performance.now());
+    this.schedule = opts.schedule ?? ((ms) => (rate * ms) / 1000);
   }
 
   start(at: number = this.now()): void {
@@ -212,7 +219,7 @@ export class Pacer {
   /** Operations due now (never negative, at most maxBurst). Starts the pacer if start() was not called. */
   due(at: number = this.now()): number {
     if (Number.isNaN(this.t0)) this.start(at);
-    const allowed = 1 + Math.floor((this.rate * Math.max(0, at - this.t0)) / 1000);
+    const allowed = 1 + Math.floor(this.schedule(Math.max(0, at - this.t0)));
     let due = allowed - this.taken - this.dropped;
     if (due > this.maxBurst) {
       this.dropped += due - this.maxBurst;
