@@ -12,7 +12,6 @@ import { faultNodes, latestAt } from '../faults/timeline.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
 import { nodesNamedBy, nodesStartedBy } from '../workloads/fit.ts';
-import { workloadSchemas } from '../workloads/schemas.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
 import { fileLabel, importUserFile, type LoadOptions } from './import-file.ts';
 import { loadWorkloadFiles } from './workload-files.ts';
@@ -119,9 +118,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return `${where ? where + '.' : ''}${issue.keys.join(', ')}: unknown key${issue.keys.length > 1 ? 's' : ''}`;
-  }
-  if (issue.code === 'invalid_union' && where.endsWith('workloads') === false && /workloads\[\d+\]$/.test(where)) {
-    return `${where}.kind: unknown workload kind; known: ${Object.keys(workloadSchemas).join(', ')}, or a workload file ('./workloads/x.ts')`;
   }
   return `${where || '(top level)'}: ${issue.message}`;
 }

@@ -107,6 +107,11 @@ export const workloadEntrySchema = z.unknown().transform((input, ctx) => {
 }) as unknown as z.ZodType<ParsedWorkload | ParsedDefinedEntry, WorkloadDecl | DefinedWorkloadDecl>;
 
 function builtIn(input: unknown): { data?: ParsedWorkload; issues: z.core.$ZodIssue[] } {
+  const kind = (input as { kind?: unknown } | null)?.kind;
+  if (typeof kind === 'string' && !Object.hasOwn(workloadSchemas, kind)) {
+    const message = `unknown workload kind; known: ${Object.keys(workloadSchemas).join(', ')}, or a workload file ('./workloads/x.ts')`;
+    return { issues: [{ code: 'custom', path: ['kind'], message, input: kind }] };
+  }
   const r = workloadSchema.safeParse(input);
   return r.success ? { data: r.data, issues: [] } : { issues: r.error.issues };
 }
