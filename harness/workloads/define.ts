@@ -16,6 +16,7 @@
  * light (zod only): scenario files and `chainsoak validate` load it.
  */
 import { z } from 'zod';
+import { UsageError } from '../errors.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import type { WorkloadClient } from './executor/client.ts';
 import { executorSchema, type ExecutorConfig, type ExecutorInput } from './executor/config.ts';
@@ -53,8 +54,8 @@ export interface WorkloadSpec<S extends OptionsSchema> {
   /** The name in reports (letters, digits, - and _). */
   kind: string;
   options: S;
-  /** How it is paced unless the scenario gives its own `executor`. */
-  executor: ExecutorInput;
+  /** How it is paced unless the scenario gives its own `executor`; a function picks it from the options. */
+  executor: ExecutorInput | ((options: z.output<S>) => ExecutorInput);
   /** Node flavors it speaks to ('geth', 'cometbft' ...); a run with none of them is a usage error. Default: any. */
   flavors?: readonly string[];
   /** Which nodes the clients talk to. Default: every node of the run. */
@@ -79,7 +80,7 @@ export interface WorkloadDefinition<S extends OptionsSchema = OptionsSchema> ext
 export function defineWorkload<S extends OptionsSchema>(spec: WorkloadSpec<S>): WorkloadDefinition<S> {
   if (!/^[a-zA-Z][a-zA-Z0-9_-]{0,60}$/.test(spec.kind ?? '')) throw new Error(`defineWorkload: kind ${JSON.stringify(spec.kind)}: expected a name of letters, digits, - and _`);
   if (!(spec.options instanceof Object) || typeof (spec.options as { safeParse?: unknown }).safeParse !== 'function') throw new Error(`defineWorkload(${spec.kind}): options must be a zod object schema`);
-  const checked = executorSchema.safeParse(spec.executor);
+  const checked = typeof spec.executor === 'function' ? { success: true as const } : executorSchema.safeParse(spec.executor);
   if (!checked.success) throw new Error(`defineWorkload(${spec.kind}): executor: ${checked.error.issues[0]!.message}`);
   const definition: WorkloadDefinition<S> = {
     ...spec,
@@ -98,6 +99,13 @@ export function isWorkloadDefinition(value: unknown): value is WorkloadDefinitio
 /** A defined workload's entry once validated: its options parsed, the executor chosen. */
 export type ParsedDefinedEntry = { kind: WorkloadDefinition; executor: ExecutorConfig; options: Record<string, unknown> };
 
+/** A definition's entry from options given in code (a built-in's own function, a test); throws on bad options. */
+export function definedEntry(definition: WorkloadDefinition, options: Record<string, unknown>): ParsedDefinedEntry {
+  const parsed = parseDefinedEntry({ ...options, kind: definition }, definition);
+  if (!parsed.data) throw new UsageError(`${definition.kind}: ${parsed.issues.map((i) => `${i.path.join('.')}: ${i.message}`)[0]}`);
+  return parsed.data;
+}
+
 export function isDefinedEntry(entry: { kind: unknown }): entry is ParsedDefinedEntry {
   return isWorkloadDefinition(entry.kind);
 }
@@ -112,7 +120,9 @@ export function parseDefinedEntry(entry: Record<string, unknown>, definition: Wo
   const which = `(workload ${definition.source ?? definition.kind})`;
   const schema = strict(definition.options);
   const options = schema.safeParse(rest);
-  const exec = executorSchema.safeParse(executor ?? definition.executor);
+  const declared = definition.executor;
+  const fallback = typeof declared === 'function' ? (options.success ? declared(options.data as Record<string, unknown>) : undefined) : declared;
+  const exec = executorSchema.safeParse(executor ?? fallback);
   const issues: z.core.$ZodIssue[] = [];
   const named = (issue: z.core.$ZodIssue, prefix: PropertyKey[]): z.core.$ZodIssue =>
     issue.code === 'unrecognized_keys'

@@ -5,8 +5,13 @@
 import type { RunningNode } from '../../runtimes/runtime.ts';
 
 export interface OpContext {
-  /** Index of this operation over the whole workload (every segment's indices are disjoint). */
+  /** Index of this operation over the whole workload (the first one's, with `batch`); segments' indices are disjoint. */
   index: number;
+  /**
+   * How many operations this call carries: 1, or up to the arrival-rate executor's `batch` (several
+   * operations in one request, counted and timed as `count`).
+   */
+  count: number;
   /** Index of the client doing it (0-based over the whole workload). */
   client: number;
   /** The node this client talks to. */

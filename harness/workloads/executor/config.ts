@@ -21,6 +21,8 @@ const arrival = {
   maxInFlight: positiveInt.max(10_000).default(64),
   /** Clients the operations rotate over (op i on client i % clients). Default: one per node. */
   clients: positiveInt.max(10_000).optional(),
+  /** Operations per op() call (one request carrying several; the client reads ctx.count). */
+  batch: positiveInt.max(10_000).default(1),
   /** Pacing tick. Default: about 8 operations a tick, between 10 and 100 ms. */
   tickMs: positiveInt.max(1_000).optional(),
   ...bounds,

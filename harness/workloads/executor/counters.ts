@@ -13,6 +13,8 @@ interface TagCounters {
 
 export class OpCounters {
   sent = 0;
+  /** Calls of op(): requests, where the executor batches several operations into one. */
+  calls = 0;
   accepted = 0;
   failed = 0;
   inFlight = 0;
@@ -22,10 +24,11 @@ export class OpCounters {
   readonly perNode: Record<string, number> = {};
   private readonly tags = new Map<string, TagCounters>();
 
-  /** Runs one operation and counts it; never rejects. */
-  async count(node: string, op: () => Promise<OpOutcome>): Promise<void> {
-    this.sent++;
-    this.perNode[node] = (this.perNode[node] ?? 0) + 1;
+  /** Runs one call of `n` operations and counts them; never rejects. In flight counts calls. */
+  async count(node: string, n: number, op: () => Promise<OpOutcome>): Promise<void> {
+    this.sent += n;
+    this.calls++;
+    this.perNode[node] = (this.perNode[node] ?? 0) + n;
     if (++this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
     const t0 = performance.now();
     let outcome: OpOutcome;
@@ -38,19 +41,19 @@ export class OpCounters {
     }
     const ms = performance.now() - t0;
     this.inFlight--;
-    this.hist.record(ms);
-    if (error === undefined) this.accepted++;
+    this.hist.recordN(ms, n);
+    if (error === undefined) this.accepted += n;
     else {
-      this.failed++;
+      this.failed += n;
       this.errors.add(error);
     }
     const tag = outcome?.tag;
     if (tag !== undefined) {
       let t = this.tags.get(tag);
       if (!t) this.tags.set(tag, (t = { ok: 0, failed: 0, hist: new LatencyHistogram() }));
-      if (error === undefined) t.ok++;
-      else t.failed++;
-      t.hist.record(ms);
+      if (error === undefined) t.ok += n;
+      else t.failed += n;
+      t.hist.recordN(ms, n);
     }
   }
 
@@ -58,6 +61,7 @@ export class OpCounters {
   tagFigures(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [tag, t] of this.tags) {
+      out[`${tag}.sent`] = t.ok + t.failed;
       out[`${tag}.ok`] = t.ok;
       out[`${tag}.failed`] = t.failed;
       const s = t.hist.summary();

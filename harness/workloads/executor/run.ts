@@ -43,12 +43,16 @@ export function runExecutor(config: ExecutorConfig, x: ExecutorRun): Promise<Pac
   }
 }
 
-/** Op `local` of this segment as an index over the whole workload: segments' indices never meet. */
-function opOn(x: ExecutorRun, lane: number, local: number): Promise<void> {
+/**
+ * One call of the client on lane `lane` for this segment's operations `locals` (consecutive): their
+ * index over the whole workload, so segments' indices never meet.
+ */
+function callOn(x: ExecutorRun, lane: number, locals: readonly number[]): Promise<void> {
   const c = x.clients[lane]!;
-  const index = local * x.segment.count + x.segment.index;
-  c.done++;
-  return x.counters.count(c.node.name, () => c.client.op({ index, client: c.index, node: c.node, signal: x.signal }));
+  const index = locals[0]! * x.segment.count + x.segment.index;
+  const count = locals.length;
+  c.done += count;
+  return x.counters.count(c.node.name, count, () => c.client.op({ index, count, client: c.index, node: c.node, signal: x.signal }));
 }
 
 type ArrivalConfig = z.output<(typeof executorSchemas)['constant-arrival-rate'] | (typeof executorSchemas)['ramping-arrival-rate']>;
@@ -74,13 +78,13 @@ async function arrivalRate(config: ArrivalConfig, x: ExecutorRun): Promise<Paced
     from: x.from,
     limit: countShare(x.segment, config.maxOps),
     durationMs: Math.min(x.durationMs, stagesMs),
-    batchSize: 1,
+    batchSize: config.batch,
     lanes: n,
     laneOf,
     maxInFlight: config.maxInFlight,
     inFlight: () => x.counters.inFlight,
     signal: x.signal,
-    send: (lane, items) => (items.length === 1 ? opOn(x, lane, items[0]!) : Promise.all(items.map((i) => opOn(x, lane, i))).then(() => undefined)),
+    send: (lane, items) => callOn(x, lane, items),
   });
 }
 
@@ -117,7 +121,7 @@ async function looping(config: LoopingConfig, x: ExecutorRun): Promise<PacedLoop
     x.clients.map(async (c, lane) => {
       while (!x.signal.aborted && cursor < limit && c.done < iterations && performance.now() < end) {
         sentPerLane[lane]!++;
-        await opOn(x, lane, cursor++);
+        await callOn(x, lane, [cursor++]);
         if (config.pause > 0) await sleep(Math.min(config.pause, end - performance.now()), x.signal);
       }
     }),

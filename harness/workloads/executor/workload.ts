@@ -4,6 +4,7 @@
  * read the executor's counters. Nothing here is specific to one workload.
  */
 import type { ParsedDefinedEntry, DefineContext, WorkloadInstance } from '../define.ts';
+import { UsageError } from '../../errors.ts';
 import { PacedTotals } from '../paced-loop.ts';
 import { WHOLE } from '../segment.ts';
 import { localAbort, windowStats } from '../stats.ts';
@@ -26,7 +27,7 @@ export function definedWorkload(entry: ParsedDefinedEntry): Workload {
     async prepare(ctx: WorkloadContext) {
       const segment = ctx.segment ?? WHOLE;
       const targets = definition.nodes ? ctx.nodes.filter((n) => definition.nodes!(n)) : ctx.nodes;
-      if (targets.length === 0) throw new Error(`${kind}: no node of the run is one its clients talk to`);
+      if (targets.length === 0) throw new UsageError(`${kind}: the scenario has no ${definition.flavors?.join(' or ') ?? 'suitable'} node to drive`);
       const defineCtx: DefineContext = { ...ctx, executor, targets, owned: (total) => ownedClientIndices(segment, total) };
       instance = await definition.create(options, defineCtx);
       await instance.prepare?.();
@@ -68,6 +69,7 @@ export function definedWorkload(entry: ParsedDefinedEntry): Workload {
       const extra: Record<string, number | string> = {
         executor: executor.type,
         clients: clientCount,
+        requests: counters.calls,
         peakInFlight: counters.peakInFlight,
         ...totals.figures(counters.accepted),
         ...counters.tagFigures(),
