@@ -82,6 +82,14 @@ describe('defineWorkload: a workload in a user file', function () {
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
+  it('a workload whose client throws: exit 3 naming the error, no node left behind', async () => {
+    const reports = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-throws-'));
+    const r = await cli(['run', 'test/fixtures/workload-api/throws.scenario.ts', '--reports', reports, '--quiet']);
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout + r.stderr, /cannot reach the contract at 0xdead/);
+    assert.deepEqual(processesMatching(reports), [], 'no node process left');
+  });
+
   it('runs from a scenario file against a real geth: profiles, the executor\'s figures, the workload\'s own, exit 0', async function () {
     this.timeout(10 * 60_000);
     const reports = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-eth-filters-'));
