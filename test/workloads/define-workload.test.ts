@@ -16,10 +16,10 @@ writeFileSync(path.join(tmp, 'package.json'), '{ "type": "module" }\n');
 const example = path.join(repoRoot, 'examples', 'workloads', 'eth-filters.ts');
 
 /** A scenario file in the temporary folder whose one workload is `entry`. */
-function scenarioWith(name: string, entry: Record<string, unknown>): string {
+function scenarioWith(name: string, entry: Record<string, unknown>, node = 'geth'): string {
   const file = path.join(tmp, `${name}.ts`);
   const scenario = {
-    nodes: [{ name: 'geth', node: 'geth' }],
+    nodes: [{ name: 'n', node }],
     phases: [{ name: 'load', duration: '10s', workloads: [entry] }],
     budgets: { goroutineGrowth: 25 },
   };
@@ -42,7 +42,8 @@ describe('defineWorkload: a workload in a user file', function () {
     assert.equal(r.code, 0, r.stderr);
   });
 
-  const badRows: Array<{ what: string; entry: Record<string, unknown>; says: RegExp }> = [
+  const badRows: Array<{ what: string; entry: Record<string, unknown>; says: RegExp; node?: string }> = [
+    { what: 'a run without a node of its flavors', entry: { kind: example }, node: 'cometbft', says: /workloads\[0\]\.kind: eth-filters needs a geth node; this run has cometbft$/ },
     { what: 'an option typo', entry: { kind: example, renewEvry: 5 }, says: /phases\[0\]\.workloads\[0\]\.renewEvry: unknown key \(workload .*examples\/workloads\/eth-filters\.ts\)$/ },
     { what: 'a bad option value', entry: { kind: example, filter: 'pending' }, says: /workloads\[0\]\.filter: .*"logs".*eth-filters\.ts\)$/ },
     { what: 'an executor typo', entry: { kind: example, executor: { type: 'constant-concurrency', clients: 5, paws: '1s' } }, says: /workloads\[0\]\.executor\.paws: unknown key \(workload .*eth-filters\.ts\)$/ },
@@ -56,7 +57,7 @@ describe('defineWorkload: a workload in a user file', function () {
   writeFileSync(path.join(tmp, 'broken.ts'), 'export default defineWorkload({ kind: \n');
   for (const row of badRows) {
     it(`${row.what}: one line, exit 2`, async () => {
-      const r = await validate(scenarioWith(row.what.replace(/\W+/g, '-'), row.entry));
+      const r = await validate(scenarioWith(row.what.replace(/\W+/g, '-'), row.entry, row.node));
       assert.equal(r.code, 2, r.line);
       assert.equal(r.lines, 1, 'exactly one stderr line');
       assert.match(r.line, row.says);

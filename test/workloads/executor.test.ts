@@ -172,6 +172,22 @@ describe('shared executor', function () {
     assert.deepEqual([...new Set(server.seen.map((s) => s.client))].sort(), [1, 3], 'only the clients it owns');
   });
 
+  it("a workload's create() gets the items its segment owns", async () => {
+    let owned: number[] = [];
+    const probe = defineWorkload({
+      kind: 'probe',
+      options: z.strictObject({}),
+      executor: { type: 'per-client-iterations', clients: 1, iterations: 1 },
+      create: (_o, ctx) => {
+        owned = ctx.owned(10);
+        return { client: () => ({ op: async () => undefined }) };
+      },
+    });
+    const w = definedWorkload(parseDefinedEntry({ kind: probe }, probe).data!);
+    await w.prepare({ nodes: [fakeNode('n0')], seed: 1, signal: new AbortController().signal, log: () => {}, segment: { index: 1, count: 3 } });
+    assert.deepEqual(owned, [1, 4, 7]);
+  });
+
   it('constant-concurrency: N clients each looping, never more than N open', async () => {
     server.reset(50);
     const { stats } = await drive(workload({ type: 'constant-concurrency', clients: 4 }), 1_000);
