@@ -242,7 +242,7 @@ export class Pacer {
     return this.dropped;
   }
 
-  /** Milliseconds until the next operation becomes due (0 if one is due now). */
+  /** Milliseconds until the next operation becomes due at the constant rate (0 if one is due now). */
   msUntilNext(at: number = this.now()): number {
     if (Number.isNaN(this.t0)) return 0;
     const nextIndex = this.taken + this.dropped; // 0-based: op k is due at k / rate
