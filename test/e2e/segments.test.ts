@@ -83,8 +83,11 @@ describe('load segments across processes (real nodes)', function () {
       assert.deepEqual(summary.segments!.missing, []);
       assert.equal(summary.segments!.parts.filter((p) => p.beforeRun).length, 0, 'both were sent during the run');
       assert.ok(summary.nodes[0]!.heap.after.inuseBytes > 0, 'the judging run took the profiles');
-      const table = readFileSync(path.join(summary.reportDir, 'summary.json'), 'utf8');
-      assert.match(table, /"folded": \[\s*"1\/2",\s*"2\/2"\s*\]/);
+      const json = readFileSync(path.join(summary.reportDir, 'summary.json'), 'utf8');
+      assert.match(json, /"folded": \[\s*"1\/2",\s*"2\/2"\s*\]/);
+      assert.match(judge.stderr, /load segments: 2 of 2 folded \(1\/2, 2\/2\)/, 'the verdict table names the segments');
+      const html = readFileSync(path.join(summary.reportDir, 'report.html'), 'utf8');
+      assert.match(html, /<section id="segments">.*<td>1\/2<\/td>.*<td>2\/2<\/td>/s);
       console.log(`      judging run: sent ${folded.sent}, accepted ${folded.accepted}, ${folded.achievedRate} tx/s, p95 ${folded.latency?.p95Ms} ms`);
     } finally {
       await g.stop();

@@ -92,6 +92,16 @@ describe('load segments: merged figures', () => {
       assert.equal(folded.report.invalid.length, 1);
       assert.match(folded.report.invalid[0]!.file, /broken/);
       assert.equal(folded.report.parts.length, 2);
+
+      // A run sending segment 2/3 itself completes the set: no wait, its own figures folded in first.
+      const own = { segment: { index: 1, count: 3 }, workloads: [part(c, 2_000, 0, {})] };
+      const t1 = Date.now();
+      const withOwn = await foldSegments({ dir, scenario: 'flood', shape: [{ phase: 'flood', kind: 'geth-tx-flood' }], own, runStartedAt: Date.now(), waitMs: 5_000, signal: new AbortController().signal });
+      assert.ok(Date.now() - t1 < 1_000, 'nothing to wait for');
+      assert.deepEqual(withOwn.report.folded, ['1/3', '2/3', '3/3']);
+      assert.deepEqual(withOwn.report.missing, []);
+      assert.equal(withOwn.report.own, '2/3');
+      assert.equal(withOwn.workloads[0]!.sent, 10_000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
