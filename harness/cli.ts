@@ -166,10 +166,12 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   const { planOverrides, planRun } = await import('./cli/scenarios.ts');
   const planned = await planRun(paths, opts, interrupt.signal);
   if (opts.segment || opts.loadStats !== undefined) {
-    const { checkSegmentable } = await import('./workloads/segment-shares.ts');
+    const { checkFoldable, checkSegmentable } = await import('./workloads/segment-shares.ts');
     if (opts.loadStats !== undefined) checkInputFolder('--load-stats', opts.loadStats);
-    // Folding segments needs every workload segmentable too: the run itself sends none it could not split.
-    for (const { scenario } of planned) checkSegmentable(scenario, opts.segment ?? { index: 0, count: 1 }, opts.segment ? undefined : `--load-stats`);
+    for (const { scenario } of planned) {
+      if (opts.loadStats !== undefined) checkFoldable(scenario, opts.segment);
+      else checkSegmentable(scenario, opts.segment!);
+    }
   }
   const { appendHistory, binaryFor, checkHistoryFile, ConsoleView, goExperimentOf, historyEntry, runScenario, verdictTable, writeJUnit } = await runDeps();
   // A --history elsewhere first (one that cannot be written leaves no empty reports folder behind); the

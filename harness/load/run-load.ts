@@ -10,7 +10,7 @@ import path from 'node:path';
 import { ChainsoakError, Interrupted } from '../errors.ts';
 import type { DisruptedNodes } from '../faults/timeline.ts';
 import { RunContext } from '../run/context.ts';
-import { launchNetwork, newNetwork, stopNetwork } from '../run/network.ts';
+import { launchNetwork, newNetwork, stopNetwork, type Network } from '../run/network.ts';
 import { preparePhases, releaseWorkloads, runPhases, type PlannedPhase } from '../run/phases.ts';
 import type { NetworkPlan } from '../run/plan.ts';
 import { createRuntime } from '../runtimes/registry.ts';
@@ -47,11 +47,12 @@ export async function runLoad(scenario: Scenario, plan: NetworkPlan, options: Lo
     ...(options.signal ? { signal: options.signal } : {}),
     view: { log: (line) => options.log?.(line), phase: () => undefined, track: () => undefined, watch: () => undefined, stop: () => undefined },
   });
-  const network = newNetwork(await createRuntime(plan.runtime, { runId: run.id, ...(plan.external ? { external: plan.external } : {}) }));
+  let network: Network | undefined;
   let phases: PlannedPhase[] = [];
   let startedAt = Date.now();
   let failure: unknown;
   try {
+    network = newNetwork(await createRuntime(plan.runtime, { runId: run.id, ...(plan.external ? { external: plan.external } : {}) }));
     await launchNetwork(plan, network, { dir: run.dir, signal: run.signal, onCrash: (error) => run.abort(error) });
     const disrupted: DisruptedNodes = new Set();
     // Faults are the judging run's to make: a segment only sends.
@@ -64,7 +65,7 @@ export async function runLoad(scenario: Scenario, plan: NetworkPlan, options: Lo
     failure = run.signal.aborted && run.signal.reason instanceof Error ? run.signal.reason : caught;
   } finally {
     await releaseWorkloads(phases);
-    await stopNetwork(network);
+    if (network) await stopNetwork(network);
     run.close();
     await rm(scratch, { recursive: true, force: true });
   }

@@ -60,3 +60,19 @@ export function checkSegmentable(scenario: Scenario, s: Segment, flag = `--segme
     }),
   );
 }
+
+/** Budgets that divide growth by the operations sent over time, which a judging run learns only of its own. */
+const PER_OPERATION_BUDGETS = ['heapGrowthPer1kOps', 'goroutineGrowthPer1kOps'] as const;
+
+/**
+ * A scenario a judging run can fold load segments into (`run --load-stats`): every workload segmentable,
+ * and no per-operation budget (the segments report their operations once, at their end, not per cycle).
+ */
+export function checkFoldable(scenario: Scenario, own: Segment | undefined): void {
+  checkSegmentable(scenario, own ?? { index: 0, count: 1 }, own ? undefined : '--load-stats');
+  const budgets = scenario.budgets as Record<string, unknown>;
+  const perOp = PER_OPERATION_BUDGETS.find((key) => budgets[key] !== undefined);
+  if (perOp) {
+    throw new UsageError(`${scenario.file ?? scenario.name}: budgets.${perOp}: with --load-stats the operations come from the load segments only at their end, not cycle by cycle; judge the trend without it`);
+  }
+}

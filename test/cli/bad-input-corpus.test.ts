@@ -38,6 +38,9 @@ const workload0 = (s: Scenario) => s.phases[0]!.workloads[0]!;
 // Files some rows point at.
 const validFile = path.join(tmp, 'valid.ts');
 writeFileSync(validFile, patched(() => {}));
+// Budgets per operation need the operations cycle by cycle, which load segments do not report.
+const perOpFile = path.join(tmp, 'per-op.ts');
+writeFileSync(perOpFile, patched((s) => ((s.budgets = { heapGrowthPer1kOps: '64KB' }), (phase0(s).cycles = 4))));
 const aFile = path.join(tmp, 'a-file');
 writeFileSync(aFile, 'not a folder\n');
 const notJson = path.join(tmp, 'nodes.txt');
@@ -208,6 +211,7 @@ const rows: Row[] = [
   { what: 'load with --load-stats under a file', args: ['load', validFile, '--runtime', 'external', '--nodes', noPprof, '--load-stats', path.join(aFile, 'x.json')], code: 2, says: ['--load-stats', 'ENOTDIR'] },
   { what: '--load-stats at a missing folder', args: ['run', validFile, '--load-stats', path.join(tmp, 'no-such-stats')], code: 2, says: ['--load-stats', 'no-such-stats', 'no such folder'] },
   { what: '--load-stats at a file', args: ['run', validFile, '--load-stats', aFile], code: 2, says: ['--load-stats', 'is a file'] },
+  { what: '--load-stats with a per-operation budget', args: ['run', perOpFile, '--load-stats', tmp], code: 2, says: ['budgets.heapGrowthPer1kOps', '--load-stats'] },
 ];
 
 // `validate` makes the checks `run` makes before it starts: every row about a scenario file is a validate row too.

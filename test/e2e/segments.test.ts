@@ -8,7 +8,8 @@ import { mergeWorkload } from '../../harness/load/merge.ts';
 import { statsFileName, type LoadStatsFile } from '../../harness/load/stats-file.ts';
 import type { RunSummary } from '../../harness/report/summary.ts';
 import type { RunningNode } from '../../harness/runtimes/runtime.ts';
-import { cli, type CliResult } from '../helpers.ts';
+import { spawn } from 'node:child_process';
+import { bin, cli, repoRoot, type CliResult } from '../helpers.ts';
 import { startTestComet } from '../support/comet.ts';
 import { startTestGeth } from '../support/geth.ts';
 
@@ -89,6 +90,34 @@ describe('load segments across processes (real nodes)', function () {
       const html = readFileSync(path.join(summary.reportDir, 'report.html'), 'utf8');
       assert.match(html, /<section id="segments">.*<td>1\/2<\/td>.*<td>2\/2<\/td>/s);
       console.log(`      judging run: sent ${folded.sent}, accepted ${folded.accepted}, ${folded.achievedRate} tx/s, p95 ${folded.latency?.p95Ms} ms`);
+    } finally {
+      await g.stop();
+    }
+  });
+
+  it('a load interrupted mid-phase exits 130 and still writes what it sent', async () => {
+    const g = await startTestGeth({ devPeriod: 1 });
+    try {
+      const scenario = scenarioFile('segments-interrupted', { name: 'geth0', node: 'geth' }, '60s', { kind: 'geth-tx-flood', rate: 20, senders: 4, maxTxs: 10_000 });
+      const nodes = nodesFile('geth0', g.node, 'geth');
+      const dir = mkdtempSync(path.join(tmp, 'interrupted-stats-'));
+      const child = spawn(process.execPath, [bin, 'load', scenario, '--nodes', nodes, '--segment', '2/2', '--load-stats', dir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // Interrupt once the phase is under way (its progress line says the senders are funded).
+      const deadline = Date.now() + 60_000;
+      while (!/senders funded/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 4_000));
+      child.kill('SIGINT');
+      assert.equal(await exited, 130, output);
+      const stats = statsIn(dir, 'segments-interrupted', 1, 2);
+      assert.equal(stats.exitCode, 130);
+      assert.match(stats.error!, /interrupted/);
+      const w = stats.workloads[0]!;
+      console.log(`      interrupted segment 2/2: sent ${w.sent} in ${w.durationMs} ms`);
+      assert.ok(w.sent >= 20 && w.sent < 20 * 30, `what it sent until the interrupt: ${w.sent}`);
     } finally {
       await g.stop();
     }
