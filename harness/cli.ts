@@ -166,12 +166,9 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   const { planOverrides, planRun } = await import('./cli/scenarios.ts');
   const planned = await planRun(paths, opts, interrupt.signal);
   if (opts.segment || opts.loadStats !== undefined) {
-    const { checkFoldable, checkSegmentable } = await import('./workloads/segment-shares.ts');
+    const { checkSegmentOptions } = await import('./workloads/segment-shares.ts');
     if (opts.loadStats !== undefined) checkInputFolder('--load-stats', opts.loadStats);
-    for (const { scenario } of planned) {
-      if (opts.loadStats !== undefined) checkFoldable(scenario, opts.segment);
-      else checkSegmentable(scenario, opts.segment!);
-    }
+    for (const { scenario } of planned) checkSegmentOptions(scenario, opts);
   }
   const { appendHistory, binaryFor, checkHistoryFile, ConsoleView, goExperimentOf, historyEntry, runScenario, verdictTable, writeJUnit } = await runDeps();
   // A --history elsewhere first (one that cannot be written leaves no empty reports folder behind); the

@@ -16,6 +16,7 @@ import type { NetworkPlan } from '../run/plan.ts';
 import { createRuntime } from '../runtimes/registry.ts';
 import type { Scenario } from '../scenario/schema.ts';
 import type { Segment } from '../workloads/segment.ts';
+import { checkSegmentable } from '../workloads/segment-shares.ts';
 import { statsOf, writeStatsFile, type LoadStatsFile, type SegmentWorkload } from './stats-file.ts';
 
 export interface LoadOptions {
@@ -37,6 +38,7 @@ const NO_TREND = { sample: async () => undefined };
  * what it sent until then); returns the stats, or throws the load's error after writing them.
  */
 export async function runLoad(scenario: Scenario, plan: NetworkPlan, options: LoadOptions): Promise<LoadStatsFile> {
+  checkSegmentable(scenario, options.segment); // before anything connects, for library callers too
   // The run machinery wants a folder for node logs; a load keeps none of it.
   const scratch = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-load-'));
   const run = new RunContext(scenario, {

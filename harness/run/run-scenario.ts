@@ -26,6 +26,7 @@ import { planNetwork, type NetworkPlan } from './plan.ts';
 import { declaredMs } from './durations.ts';
 import { preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
 import { foldRunSegments } from './segments.ts';
+import { checkSegmentOptions } from '../workloads/segment-shares.ts';
 
 export type RunResult = RunSummary;
 
@@ -34,6 +35,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const loaded = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
   const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const plan = planNetwork(scenario, { ...(options.node ? { node: options.node } : {}), ...(options.nodesFile ? { nodesFile: options.nodesFile } : {}), ...(options.runtime ? { runtime: options.runtime } : {}) });
+  checkSegmentOptions(scenario, options);
   const run = new RunContext(scenario, { ...options, runtime: plan.runtime });
   try {
     return await runPlanned(run, plan, options);

@@ -76,3 +76,9 @@ export function checkFoldable(scenario: Scenario, own: Segment | undefined): voi
     throw new UsageError(`${scenario.file ?? scenario.name}: budgets.${perOp}: with --load-stats the operations come from the load segments only at their end, not cycle by cycle; judge the trend without it`);
   }
 }
+
+/** The checks `--segment` and `--load-stats` need, as the CLI and runScenario make them before anything starts. */
+export function checkSegmentOptions(scenario: Scenario, options: { segment?: Segment | undefined; loadStats?: string | undefined }): void {
+  if (options.loadStats !== undefined) checkFoldable(scenario, options.segment);
+  else if (options.segment) checkSegmentable(scenario, options.segment);
+}
