@@ -1,8 +1,8 @@
 /**
  * `chainsoak load`: only the workloads of a scenario's phases, as one segment, against nodes that run
- * elsewhere (the external runtime). No node control, no profiles, no faults, no budgets: the same prepare,
- * warm-up wait and phases as a run (phases.ts), so a load started beside a judging run sends in the
- * judging run's window, then one stats file (stats-file.ts) for the judging run to fold in.
+ * elsewhere (the external runtime). No node control, no profiles, no faults, no budgets: the same prepare
+ * and phases as a run (phases.ts), the phases starting when the warm-up ends, so a load started beside a
+ * judging run sends in the judging run's window; then one stats file (stats-file.ts) for it to fold in.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -59,8 +59,11 @@ export async function runLoad(scenario: Scenario, plan: NetworkPlan, options: Lo
     const disrupted: DisruptedNodes = new Set();
     // Faults are the judging run's to make: a segment only sends.
     phases = (await preparePhases(run, network, disrupted)).map((p) => ({ ...p, faults: [] }));
+    // The phases start at the warm-up's end counted from the process's start, as a judging run started
+    // with it starts its phases (it prepares nothing): the segment's preparation (funding, signing) is
+    // spent inside the warm-up instead of delaying the load past the judging run's window.
     run.enterPhase('warmup', scenario.warmup);
-    await run.wait(scenario.warmup);
+    await run.wait(scenario.warmup - run.elapsedMs());
     startedAt = Date.now();
     await runPhases(run, network, phases, disrupted, NO_TREND);
   } catch (caught) {

@@ -17,9 +17,9 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-segments-'));
 writeFileSync(path.join(tmp, 'package.json'), '{ "type": "module" }\n');
 
 /** A scenario file attached to the node by name, one phase of one flood. */
-function scenarioFile(name: string, node: { name: string; node: string }, phase: string, workload: Record<string, unknown>): string {
+function scenarioFile(name: string, node: { name: string; node: string }, phase: string, workload: Record<string, unknown>, warmup = '1s'): string {
   const file = path.join(tmp, `${name}.ts`);
-  const scenario = { name, runtime: 'external', seed: 3, nodes: [node], warmup: '1s', phases: [{ name: 'flood', duration: phase, workloads: [workload] }], cooldown: '1s', budgets: { goroutineGrowth: 200 } };
+  const scenario = { name, runtime: 'external', seed: 3, nodes: [node], warmup, phases: [{ name: 'flood', duration: phase, workloads: [workload] }], cooldown: '1s', budgets: { goroutineGrowth: 200 } };
   writeFileSync(file, `export default ${JSON.stringify(scenario, null, 2)};\n`);
   return file;
 }
@@ -46,7 +46,7 @@ describe('load segments across processes (real nodes)', function () {
     const g = await startTestGeth({ devPeriod: 1 });
     try {
       const rate = 100;
-      const scenario = scenarioFile('segments-geth', { name: 'geth0', node: 'geth' }, '15s', { kind: 'geth-tx-flood', rate, senders: 10, maxTxs: 100_000 });
+      const scenario = scenarioFile('segments-geth', { name: 'geth0', node: 'geth' }, '15s', { kind: 'geth-tx-flood', rate, senders: 10, maxTxs: 100_000 }, '6s');
       const nodes = nodesFile('geth0', g.node, 'geth');
       const dir = mkdtempSync(path.join(tmp, 'geth-stats-'));
       const reports = path.join(tmp, 'reports');
@@ -84,6 +84,12 @@ describe('load segments across processes (real nodes)', function () {
       assert.deepEqual(summary.segments!.missing, []);
       assert.equal(summary.segments!.parts.filter((p) => p.beforeRun).length, 0, 'both were sent during the run');
       assert.ok(summary.nodes[0]!.heap.after.inuseBytes > 0, 'the judging run took the profiles');
+      // The segments prepared (funded, signed) inside the warm-up: their load ran in the judging run's window.
+      const floodAt = Date.parse(summary.startedAt) + summary.events.find((e) => e.kind === 'phase' && e.detail?.startsWith('flood'))!.t;
+      for (const p of parts) {
+        console.log(`      segment ${p.segment} started ${Date.parse(p.startedAt) - floodAt} ms after the judging run's phase`);
+        assert.ok(Math.abs(Date.parse(p.startedAt) - floodAt) < 3_000, 'the segment sent in the judging run\'s phase');
+      }
       const json = readFileSync(path.join(summary.reportDir, 'summary.json'), 'utf8');
       assert.match(json, /"folded": \[\s*"1\/2",\s*"2\/2"\s*\]/);
       assert.match(judge.stderr, /load segments: 2 of 2 folded \(1\/2, 2\/2\)/, 'the verdict table names the segments');
