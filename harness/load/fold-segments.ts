@@ -50,7 +50,9 @@ export async function foldSegments(req: FoldRequest): Promise<Folded> {
     throw new InfraError(`--load-stats ${req.dir}: no segment stats file of scenario ${req.scenario} arrived within ${Math.round(req.waitMs / 1000)} s of the run's end${why}`);
   }
   const count = found.count;
-  const parts = [...(req.own ? [{ segment: req.own.segment, workloads: req.own.workloads }] : []), ...files.map((f) => ({ segment: segmentOf(f.stats), workloads: f.stats.workloads }))];
+  const parts = [...(req.own ? [{ segment: req.own.segment, workloads: req.own.workloads }] : []), ...files.map((f) => ({ segment: segmentOf(f.stats), workloads: f.stats.workloads }))].sort(
+    (a, b) => a.segment.index - b.segment.index,
+  );
   const have = new Set(parts.map((p) => p.segment.index));
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(i)).map((i) => formatSegment({ index: i, count }));
   const workloads = req.shape.map((_, k) => mergeWorkload(parts.map((p) => p.workloads[k]!)));
@@ -59,7 +61,7 @@ export async function foldSegments(req: FoldRequest): Promise<Folded> {
     report: {
       dir: req.dir,
       count,
-      folded: parts.map((p) => formatSegment(p.segment)).sort(),
+      folded: parts.map((p) => formatSegment(p.segment)),
       missing,
       ...(req.own ? { own: formatSegment(req.own.segment) } : {}),
       parts: [
