@@ -439,7 +439,10 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       });
       controlRaw = new JsonRpcHttpClient(clients[0].url, { timeoutMs: 10_000, maxSockets: 2 });
       const height = await latestHeight(ctx.signal);
-      salt = `${height.toString(36)}-${(++instances).toString(36)}`;
+      // A segment's salt names it: segments started at the same height with the same seed still build
+      // disjoint keys and tx bytes (no "tx already exists in cache"), and count only their own txs.
+      const segment = ctx.segment && ctx.segment.count > 1 ? `-s${ctx.segment.index + 1}of${ctx.segment.count}` : '';
+      salt = `${height.toString(36)}-${(++instances).toString(36)}${segment}`;
       keyTag = cometTxTag(ctx.seed, salt);
       tagB64 = Buffer.from(keyTag, 'latin1').toString('base64');
       valueTag = `${salt}.`;

@@ -11,7 +11,7 @@ import { gethPeerChurnSchema } from './geth-peer-churn.ts';
 import { wsStreamsSchema } from './ws-streams.ts';
 import { gethStateIterationSchema } from './geth-state-iteration.ts';
 import { fixtureOpsSchema } from './fixture-ops.ts';
-import { isWorkloadDefinition, parseDefinedEntry, type ParsedDefinedEntry, type WorkloadDefinition } from './define.ts';
+import { isDefinedEntry, isWorkloadDefinition, parseDefinedEntry, type ParsedDefinedEntry, type WorkloadDefinition } from './define.ts';
 import type { ExecutorInput } from './executor/config.ts';
 
 const positiveInt = z.number().int().positive();
@@ -158,3 +158,8 @@ function builtIn(input: unknown): { data?: ParsedWorkload; issues: z.core.$ZodIs
 }
 
 export type WorkloadEntry = ParsedWorkload | ParsedDefinedEntry;
+
+/** A workload entry's kind as stats and reports name it: a built-in's kind, or a defined workload's own. */
+export function entryKind(entry: WorkloadEntry): string {
+  return isDefinedEntry(entry) ? entry.kind.kind : entry.kind;
+}

@@ -161,6 +161,35 @@ export class LatencyHistogram {
     return this.hi;
   }
 
+  /**
+   * The histogram as plain JSON (layout, exact min/max/sum, non-empty buckets as [index, count]): what a
+   * `chainsoak load` segment writes, so the judging run merges percentiles exactly (fromJSON + merge).
+   */
+  toJSON(): SerializedHistogram {
+    const buckets: Array<[number, number]> = [];
+    this.counts.forEach((c, i) => c && buckets.push([i, c]));
+    return { minMs: this.minMs, maxMs: this.maxMs, bucketsPerDoubling: this.bucketsPerDoubling, count: this.total, sumMs: this.sum, loMs: this.min, hiMs: this.max, buckets };
+  }
+
+  /** The histogram toJSON() wrote; throws on a layout or bucket that does not fit (a corrupt file). */
+  static fromJSON(data: SerializedHistogram): LatencyHistogram {
+    const h = new LatencyHistogram({ minMs: data.minMs, maxMs: data.maxMs, bucketsPerDoubling: data.bucketsPerDoubling });
+    let total = 0;
+    for (const [i, c] of data.buckets) {
+      if (!Number.isInteger(i) || i < 0 || i >= h.counts.length || !(c > 0)) throw new Error(`histogram bucket [${i}, ${c}] does not fit its layout`);
+      h.counts[i] += c;
+      total += c;
+    }
+    if (total !== data.count) throw new Error(`histogram buckets hold ${total} samples, its count says ${data.count}`);
+    h.total = total;
+    h.sum = data.sumMs;
+    if (total) {
+      h.lo = data.loMs;
+      h.hi = data.hiMs;
+    }
+    return h;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.total = 0;
@@ -168,6 +197,18 @@ export class LatencyHistogram {
     this.lo = Infinity;
     this.hi = -Infinity;
   }
+}
+
+/** LatencyHistogram.toJSON(): the layout, the exact figures and the non-empty buckets as [index, count]. */
+export interface SerializedHistogram {
+  minMs: number;
+  maxMs: number;
+  bucketsPerDoubling: number;
+  count: number;
+  sumMs: number;
+  loMs: number;
+  hiMs: number;
+  buckets: Array<[number, number]>;
 }
 
 export interface PacerOptions {
