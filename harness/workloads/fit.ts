@@ -19,6 +19,8 @@ export const WORKLOAD_FLAVORS: Record<WorkloadKind, readonly string[]> = {
   'comet-peer-churn': COMET,
   'ws-streams': ['geth', ...COMET],
   'fixture-ops': ['leaky-node'],
+  'cosmos-bank-send': ['simd'],
+  'cosmos-queries': ['simd'],
 };
 
 /** Why a workload cannot run on these flavors, or undefined when at least one node speaks its protocol. */

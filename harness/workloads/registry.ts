@@ -12,6 +12,8 @@ import { gethStateIteration } from './geth-state-iteration.ts';
 import { gethTxFlood } from './geth-tx-flood.ts';
 import { gethWsZombies } from './geth-ws-zombies.ts';
 import { fixtureOps } from './fixture-ops.ts';
+import { cosmosBankSend } from './cosmos-bank-send.ts';
+import { cosmosQueries } from './cosmos-queries.ts';
 import type { ParsedWorkload } from './schemas.ts';
 import type { Workload } from './workload.ts';
 
@@ -38,5 +40,9 @@ export function createWorkload(decl: ParsedWorkload): Workload {
       return cometTxFlood(decl);
     case 'fixture-ops':
       return fixtureOps(decl);
+    case 'cosmos-bank-send':
+      return cosmosBankSend(decl);
+    case 'cosmos-queries':
+      return cosmosQueries(decl);
   }
 }

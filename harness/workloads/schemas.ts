@@ -10,6 +10,7 @@ import { gethPeerChurnSchema } from './geth-peer-churn.ts';
 import { wsStreamsSchema } from './ws-streams.ts';
 import { gethStateIterationSchema } from './geth-state-iteration.ts';
 import { fixtureOpsSchema } from './fixture-ops.ts';
+import { cosmosBankSendSchema, cosmosQueriesSchema } from './cosmos-schemas.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -55,6 +56,10 @@ export const workloadSchemas = {
   'ws-streams': wsStreamsSchema,
   /** Operations on leaky-node nodes (the Go leak fixture) at a target rate: POST /op?n=<batch>. */
   'fixture-ops': fixtureOpsSchema,
+  /** Bank MsgSend transfers from simd's genesis-funded test accounts at a target rate. */
+  'cosmos-bank-send': cosmosBankSendSchema,
+  /** Bank, auth, tx-search and block queries over simd's REST (gRPC gateway) at a target rate. */
+  'cosmos-queries': cosmosQueriesSchema,
 } as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', [
@@ -67,6 +72,8 @@ export const workloadSchema = z.discriminatedUnion('kind', [
   workloadSchemas['comet-peer-churn'],
   workloadSchemas['ws-streams'],
   workloadSchemas['fixture-ops'],
+  workloadSchemas['cosmos-bank-send'],
+  workloadSchemas['cosmos-queries'],
 ]);
 
 export type WorkloadDecl = z.input<typeof workloadSchema>;
