@@ -35,7 +35,9 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' && v ? v
 /** The chain facts of a node: its details first, /status for the chain id when they lack it. */
 export async function cosmosChain(node: RunningNode, rpc: JsonRpcHttpClient, signal?: AbortSignal): Promise<CosmosChain> {
   const d = node.details;
-  const accounts = typeof d.accounts === 'number' ? d.accounts : Array.isArray(d.accounts) ? d.accounts.length : undefined;
+  // The simd flavor says `accounts: { count, balance }` (harness/nodes/simd.ts SimdNodeInfo).
+  const count = (d.accounts as { count?: unknown } | undefined)?.count;
+  const accounts = typeof count === 'number' ? count : undefined;
   let chainId = text(d.chainId);
   if (!chainId) {
     const status = await rpc.call<{ node_info: { network: string } }>('status', {}, signal);
