@@ -1,20 +1,24 @@
 /** cosmos-bank-send: its signed transactions and sequence parsing without a node, then floods on real simd. */
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Secp256k1, Secp256k1Signature, sha256 } from '@cosmjs/crypto';
 import { fromBase64 } from '@cosmjs/encoding';
 import { decodeTxRaw, makeSignBytes, makeSignDoc } from '@cosmjs/proto-signing';
+import { StargateClient } from '@cosmjs/stargate';
 import { MsgSend } from 'cosmjs-types/cosmos/bank/v1beta1/tx';
 import { TxRaw } from 'cosmjs-types/cosmos/tx/v1beta1/tx';
-import { cosmosAccount } from '../../harness/nodes/cosmos-accounts.ts';
+import { cosmosAccount, cosmosAccounts } from '../../harness/nodes/cosmos-accounts.ts';
+import type { RunSummary } from '../../harness/result/types.ts';
+import type { RunningNode } from '../../harness/runtimes/runtime.ts';
+import { cosmosBankSend, type CosmosBankSendOptions } from '../../harness/workloads/cosmos-bank-send.ts';
 import { bankSendRecipient, expectedSequence } from '../../harness/workloads/cosmos-chain.ts';
 import { BankSendSigner } from '../../harness/workloads/cosmos-signer.ts';
 import { workloadSchemas } from '../../harness/workloads/schemas.ts';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { StargateClient } from '@cosmjs/stargate';
-import { cosmosAccounts } from '../../harness/nodes/cosmos-accounts.ts';
-import type { RunningNode } from '../../harness/runtimes/runtime.ts';
-import { cosmosBankSend, type CosmosBankSendOptions } from '../../harness/workloads/cosmos-bank-send.ts';
 import type { WorkloadContext, WorkloadStats } from '../../harness/workloads/workload.ts';
+import { cli } from '../helpers.ts';
 import { startTestNetwork, type TestNetwork } from '../support/network.ts';
 
 /** A simd validator with the test accounts the tests send from (0..49), fast blocks. */
@@ -69,6 +73,26 @@ describe('cosmos-bank-send without a node', function () {
     assert.equal(expectedSequence('account sequence mismatch, expected 12, got 11: incorrect account sequence'), 12);
     assert.equal(expectedSequence('insufficient funds'), undefined);
     assert.equal(expectedSequence(undefined), undefined);
+  });
+
+  it('aimed at a run without a simd node, or with an option typo: one line, exit 2, before anything starts', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-cosmos-fit-'));
+    try {
+      const scenario = (workload: Record<string, unknown>) =>
+        `export default ${JSON.stringify({ nodes: [{ name: 'val', node: 'cometbft' }], phases: [{ name: 'p', duration: '10s', workloads: [workload] }], budgets: { goroutineGrowth: 10 } })};\n`;
+      writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(path.join(dir, 'send.ts'), scenario({ kind: 'cosmos-bank-send', rate: 10, maxTxs: 100 }));
+      writeFileSync(path.join(dir, 'queries.ts'), scenario({ kind: 'cosmos-queries', rate: 10, maxQueries: 100, weights: { balance: 1 } }));
+      const send = await cli(['run', path.join(dir, 'send.ts'), '--reports', path.join(dir, 'reports'), '--quiet']);
+      assert.equal(send.code, 2, send.stderr);
+      assert.deepEqual(send.stderr.trim().split('\n').length, 1, send.stderr);
+      assert.match(send.stderr, /phases\[0\]\.workloads\[0\]\.kind: cosmos-bank-send needs a simd node; this run has cometbft/);
+      const queries = await cli(['validate', path.join(dir, 'queries.ts')]);
+      assert.equal(queries.code, 2, queries.stderr);
+      assert.match(queries.stderr.trim(), /^[^\n]*workloads\[0\]\.weights\.balance: unknown key$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes its options from a strict schema with documented defaults', () => {
@@ -241,5 +265,32 @@ describe('cosmos-bank-send on four simd validators', function () {
     assert.ok(s.sent >= 300, `sent ${s.sent}`);
     assert.deepEqual(Object.keys(progress.perNode ?? {}).sort(), ['simd0', 'simd1', 'simd2', 'simd3']);
     for (const [name, n] of Object.entries(progress.perNode!)) assert.ok(n >= s.sent / 8, `${name} got ${n} of ${s.sent}`);
+  });
+});
+
+describe('scenarios/simd-bank-send.ts from the CLI', function () {
+  this.timeout(180_000);
+  const reports = mkdtempSync(path.join(os.tmpdir(), 'chainsoak-simd-bank-send-'));
+
+  after(() => rmSync(reports, { recursive: true, force: true }));
+
+  it('passes (exit 0) shortened to 20 s, with the node profiles, trend and patterns in the report', async function () {
+    const r = await cli(['run', 'scenarios/simd-bank-send.ts', '--duration', '20s', '--reports', reports, '--quiet']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const [run] = readdirSync(reports).filter((d) => d.startsWith('simd-bank-send-'));
+    const summary = JSON.parse(readFileSync(path.join(reports, run!, 'summary.json'), 'utf8')) as RunSummary;
+    assert.equal(summary.verdict, 'pass');
+    const [node] = summary.nodes;
+    assert.equal(node?.flavor, 'simd');
+    for (const file of Object.values(node!.profiles ?? {})) assert.ok(existsSync(path.join(reports, run!, file as string)), `${file} written`);
+    assert.ok(node!.profiles?.heapBefore && node!.profiles.heapAfter && node!.profiles.goroutineAfter);
+    assert.ok(node!.trend?.heapAlloc?.verdict, 'the heap trend is judged');
+    assert.ok(Array.isArray(node!.patterns), 'leak patterns are classified');
+    const [flood] = summary.workloads;
+    assert.equal(flood?.kind, 'cosmos-bank-send');
+    assert.ok(flood!.accepted > 1_000, `accepted ${flood!.accepted}`);
+    assert.equal(flood!.failed, 0);
+    assert.equal(flood!.extra?.sequenceMismatches, 0);
+    assert.equal(flood!.extra?.committed, flood!.accepted);
   });
 });
