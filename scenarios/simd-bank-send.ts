@@ -18,7 +18,9 @@ export default defineScenario({
       workloads: [{ kind: 'cosmos-bank-send', rate: 100, maxTxs: 100_000, senders: 20, mode: 'sync', signing: 'offline' }],
     },
   ],
-  cooldown: '5s',
+  // CometBFT closes a keep-alive RPC connection idle for 10 s: the flood's sockets are gone (and their
+  // goroutines in the node) before the final snapshot.
+  cooldown: '12s',
   budgets: {
     noLeakTrend: true,
     heapInuseGrowth: { bytes: '64MB' },
