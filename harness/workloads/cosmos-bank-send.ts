@@ -4,10 +4,11 @@
  * broadcast_tx_sync, _async or _commit over CometBFT's JSON-RPC at a target rate.
  *
  * Sequences: sender s is test account firstAccount + s, and only this workload (this segment) signs for it.
- * Each sender's sequence is tracked here, and a sender has at most one request open: the txs of one tick
- * go in one JSON-RPC batch in sequence order (CometBFT runs a batch's entries one after the other) and its
- * next batch waits for that answer, so the node sees every sender's sequences in order and parallel
- * senders never collide. A sender always goes to the same node (s % nodes). When the node still answers
+ * Each sender's sequence is tracked here, and a sender has at most one request open: a tick's txs for one
+ * node go in JSON-RPC batches (tx i is sender i % senders's), each sender's txs grouped in sequence order
+ * (CometBFT runs a batch's entries one after the other), and a batch waits until none of its senders has
+ * a request open, so the node sees every sender's sequences in order and parallel senders never collide.
+ * A sender always goes to the same node (s % nodes). When the node still answers
  * "account sequence mismatch, expected N" (someone else signed for the account), the sender continues at
  * N and the mismatch is counted (`extra.sequenceMismatches`); async mode cannot see CheckTx and so cannot
  * re-sync.
@@ -164,11 +165,16 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
     errors.add(`${typeof a.code === 'number' ? `CheckTx code ${a.code}` : a.code} (sequence ${seq}): ${a.log ?? ''}`);
   }
 
-  /** Broadcasts one sender's due txs as one request; sets the sender's next sequence from the answers. */
-  async function broadcast(s: Sender, n: number): Promise<void> {
-    const first = s.nextSeq;
+  /**
+   * Broadcasts one request to a node: the due txs of each of its senders, grouped by sender in sequence
+   * order; then sets each sender's next sequence from its answers.
+   */
+  async function broadcast(node: number, due: Map<Sender, number>): Promise<void> {
+    const entries: Array<{ s: Sender; seq: number }> = [];
+    for (const [s, n] of due) for (let k = 0; k < n; k++) entries.push({ s, seq: s.nextSeq + k });
+    const n = entries.length;
     const txs: string[] = new Array(n);
-    for (let k = 0; k < n; k++) txs[k] = await txFor(s, first + k);
+    for (let k = 0; k < n; k++) txs[k] = await txFor(entries[k]!.s, entries[k]!.seq);
     const parts = txs.map((tx, k) => `{"jsonrpc":"2.0","id":${k},"method":"${method}","params":{"tx":"${tx}"}}`);
     const body = n === 1 ? parts[0]! : '[' + parts.join(',') + ']';
     sent += n;
@@ -176,7 +182,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
     const t = performance.now();
     let answers: Answer[];
     try {
-      const text = await clients[s.node]!.postRaw(body, localSignal);
+      const text = await clients[node]!.postRaw(body, localSignal);
       const parsed = JSON.parse(text) as JsonRpcResponse<BroadcastResult> | JsonRpcResponse<BroadcastResult>[];
       if (!Array.isArray(parsed) && n > 1) {
         const log = `batch rejected: ${parsed.error?.message ?? text.slice(0, 120)}`;
@@ -191,37 +197,45 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
       answers = txs.map(() => ({ code: 'transport', log }));
     }
     hist.recordN(performance.now() - t, n);
-    // Walk the answers in sequence order: what the node expects after them is the sender's next sequence.
-    // A tx accepted moves it past its own sequence; a mismatch says what the node expects; any other
-    // failure leaves it (the node did not take that sequence). A transport failure is taken as sent:
-    // if the node did not get them, the next answer's mismatch says so.
-    let expect = first;
+    // Walk each sender's answers in sequence order: what the node expects after them is the sender's next
+    // sequence. A tx accepted moves it past its own sequence; a mismatch says what the node expects; any
+    // other failure leaves it (the node did not take that sequence). A transport failure is taken as
+    // sent: if the node did not get them, the next answer's mismatch says so.
+    const expect = new Map<Sender, number>([...due.keys()].map((s) => [s, s.nextSeq]));
     answers.forEach((a, k) => {
-      const seq = first + k;
+      const { s, seq } = entries[k]!;
       count(a, seq);
-      if (a.code === 0 || a.code === 'transport' || mode === 'async') expect = seq + 1;
+      if (a.code === 0 || a.code === 'transport' || mode === 'async') expect.set(s, seq + 1);
       else if (a.code === WRONG_SEQUENCE_CODE) {
         mismatches++;
-        expect = expectedSequence(a.log) ?? expect;
+        expect.set(s, expectedSequence(a.log) ?? expect.get(s)!);
       }
     });
-    s.nextSeq = expect;
+    for (const [s, next] of expect) s.nextSeq = next;
   }
 
-  /** Queues a request for sender `lane` behind its previous one: never two open for one sender. */
-  function send(lane: number, items: number[]): Promise<void> {
-    const s = senders[lane]!;
+  /**
+   * Sends a batch of tx indices (tx i is sender i % senders's) to one node, once none of its senders has a
+   * request open: never two open for one sender, so each sender's sequences reach the node in order.
+   */
+  function send(node: number, items: number[]): Promise<void> {
+    const due = new Map<Sender, number>();
+    for (const i of items) {
+      const s = senders[i % senders.length]!;
+      due.set(s, (due.get(s) ?? 0) + 1);
+    }
     inFlight++;
     if (inFlight > peakInFlight) peakInFlight = inFlight;
-    const p = s.tail.then(() =>
-      broadcast(s, items.length).catch((err: unknown) => {
+    const done = Promise.all([...due.keys()].map((s) => s.tail))
+      .then(() => broadcast(node, due))
+      .catch((err: unknown) => {
         // broadcast() counts what it can; an error here is a signing failure: count the txs as failed.
         failed += items.length;
         errors.add(`signing: ${err instanceof Error ? err.message : String(err)}`);
-      }),
-    );
-    s.tail = p.finally(() => inFlight--);
-    return s.tail;
+      })
+      .finally(() => inFlight--);
+    for (const s of due.keys()) s.tail = done;
+    return done;
   }
 
   return {
@@ -307,8 +321,8 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
         limit: maxTxs,
         durationMs,
         batchSize,
-        lanes: senders.length,
-        laneOf: (i) => i % senders.length,
+        lanes: clients.length,
+        laneOf: (i) => senders[i % senders.length]!.node,
         maxInFlight: opts.maxInFlight,
         inFlight: () => inFlight,
         signal: link.signal,
@@ -341,7 +355,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(senders.map((s) => nodes[s.node]!.name)) };
+      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(nodes.map((n) => n.name)) };
     },
 
     stats(): WorkloadStats {

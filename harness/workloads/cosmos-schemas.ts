@@ -29,7 +29,7 @@ export const cosmosBankSendSchema = z.strictObject({
   memoBytes: z.number().int().min(0).max(256).default(0),
   /** Seed-derived recipient addresses. */
   recipients: positiveInt.max(10_000).default(16),
-  /** Most txs of one sender in one JSON-RPC batch (CometBFT's default rpc.max_request_batch_size is 10). */
+  /** Most txs in one JSON-RPC batch (CometBFT's default rpc.max_request_batch_size is 10). */
   batch: positiveInt.max(1_000).default(10),
   /** Most requests open or queued at once, over all senders. */
   maxInFlight: positiveInt.max(1_000).default(64),
