@@ -57,10 +57,10 @@ type CosmosBroadcastMode = CosmosBankSendOptions['mode'];
 const KIND = 'cosmos-bank-send';
 
 /**
- * Keep-alive sockets per node. Every sender may have a request open, but each socket is a goroutine in
- * the node: with one per sender, the node's goroutine count climbs as the flood reaches more senders at
- * once, and the run's goroutine trend reads the client's sockets as a leak. Eight carry over 1,000
- * requests/s of broadcast_tx_sync on loopback; the rest wait in the agent's queue (counted in latency).
+ * Keep-alive sockets per node. Many batches can be open at once, but each socket is a goroutine in the
+ * node: with a socket per open request, the node's goroutine count climbs with the flood's busiest moment,
+ * and the run's goroutine trend reads the client's sockets as a leak. Eight carry over 1,000 requests/s
+ * of broadcast_tx_sync on loopback; the rest wait in the agent's queue (counted in latency).
  */
 const SOCKETS_PER_NODE = 8;
 
