@@ -15,6 +15,8 @@ import { fixtureOps } from './fixture-ops.ts';
 import type { WorkloadEntry } from './schemas.ts';
 import { isDefinedEntry } from './define.ts';
 import { definedWorkload } from './executor/workload.ts';
+import { cosmosBankSend } from './cosmos-bank-send.ts';
+import { cosmosQueries } from './cosmos-queries.ts';
 import type { Workload } from './workload.ts';
 
 // The schemas, for code that knew them here (loading a scenario imports schemas.ts itself).
@@ -41,5 +43,9 @@ export function createWorkload(decl: WorkloadEntry): Workload {
       return cometTxFlood(decl);
     case 'fixture-ops':
       return fixtureOps(decl);
+    case 'cosmos-bank-send':
+      return cosmosBankSend(decl);
+    case 'cosmos-queries':
+      return cosmosQueries(decl);
   }
 }

@@ -13,6 +13,7 @@ import { gethStateIterationSchema } from './geth-state-iteration.ts';
 import { fixtureOpsSchema } from './fixture-ops.ts';
 import { isDefinedEntry, isWorkloadDefinition, parseDefinedEntry, type ParsedDefinedEntry, type WorkloadDefinition } from './define.ts';
 import type { ExecutorInput } from './executor/config.ts';
+import { cosmosBankSendSchema, cosmosQueriesSchema } from './cosmos-schemas.ts';
 
 const positiveInt = z.number().int().positive();
 /** A duration above 0 ('10s' or milliseconds), up to `max` ms. */
@@ -90,6 +91,10 @@ export const workloadSchemas = {
   'ws-streams': wsStreamsSchema,
   /** Operations on leaky-node nodes (the Go leak fixture) at a target rate: POST /op?n=<batch>. */
   'fixture-ops': fixtureOpsSchema,
+  /** Bank MsgSend transfers from simd's genesis-funded test accounts at a target rate. */
+  'cosmos-bank-send': cosmosBankSendSchema,
+  /** Bank, auth, tx-search and block queries over simd's REST (gRPC gateway) at a target rate. */
+  'cosmos-queries': cosmosQueriesSchema,
 } as const;
 
 export const workloadSchema = z.discriminatedUnion('kind', [
@@ -102,6 +107,8 @@ export const workloadSchema = z.discriminatedUnion('kind', [
   workloadSchemas['comet-peer-churn'],
   workloadSchemas['ws-streams'],
   workloadSchemas['fixture-ops'],
+  workloadSchemas['cosmos-bank-send'],
+  workloadSchemas['cosmos-queries'],
 ]);
 
 export type WorkloadDecl = z.input<typeof workloadSchema>;
