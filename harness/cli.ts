@@ -86,7 +86,7 @@ nodes
   .argument('<specs...>')
   .option('--proven-leaks', `build with GOEXPERIMENT=${GOROUTINE_LEAK_EXPERIMENT}, as a node with provenLeaks: true runs`)
   .action(async (specs: string[], flags: { provenLeaks?: boolean }) => {
-    const { ensureBinary, flavors, parseNodeSpec } = await runDeps();
+    const { ensureBinary, flavorBuild, flavors, parseNodeSpec } = await runDeps();
     // Every spec checked before any build: a typo in the last one must not cost the first one's build.
     const parsed = specs.map((text) => {
       const spec = parseNodeSpec(text, flavors);
@@ -94,7 +94,8 @@ nodes
       return spec;
     });
     for (const spec of parsed) {
-      const binary = await ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
+      const build = flavorBuild(spec.flavor, spec.version);
+      const binary = await ensureBinary(spec.flavor.name, build.recipe, build.version, {
         signal: interrupt.signal,
         onProgress: (line) => process.stderr.write(`  ${line}\n`),
         ...(flags.provenLeaks ? { goExperiment: GOROUTINE_LEAK_EXPERIMENT } : {}),

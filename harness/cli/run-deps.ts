@@ -8,7 +8,7 @@ export { compareBuilds } from '../compare/compare.ts';
 export { appendHistory, checkHistoryFile, historyEntry } from '../compare/history.ts';
 export { writeCompareJUnit } from '../compare/junit.ts';
 export { compareTable } from '../compare/table.ts';
-export { ensureBinary } from '../nodes/install.ts';
+export { ensureBinary, flavorBuild } from '../nodes/install.ts';
 export { parseNodeSpec } from '../nodes/node-spec.ts';
 export { flavors } from '../nodes/registry.ts';
 export { ConsoleView } from '../report/console.ts';

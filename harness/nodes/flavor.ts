@@ -25,6 +25,11 @@ export interface GoBuildRecipe {
    * hashes of the source (install.ts sourceVersion), so an edited source is built again.
    */
   localDir?: string;
+  /**
+   * A local build's version reads `<versionLabel>-src-<hash>` instead of `src-<hash>`: which of a flavor's
+   * several local modules it is (simd: `v0.50`, one wrapper module per SDK line).
+   */
+  versionLabel?: string;
 }
 
 /** URLs the harness reaches a started node at. pprof is mandatory: it is how chainsoak sees the Go heap. */
@@ -93,7 +98,19 @@ export interface NodeFlavor {
    * usage error when the spec is parsed, before anything is built. A developer's binary is not checked.
    */
   readonly oldestVersion?: string;
+  /**
+   * For a flavor whose versions are not release tags (simd: the SDK lines `v0.50`, `v0.53`): the version
+   * a spec names after '@', in its canonical form, or a UsageError listing the ones it knows. Without it a
+   * version is a release tag.
+   */
+  parseVersion?(text: string): string;
+  /** How `build` is built, at the flavor's default version (simd: the default SDK line's module). */
   readonly build: GoBuildRecipe;
+  /**
+   * The recipe and the cache version of one of the flavor's versions, when they are not `build` at that
+   * version (simd: one wrapper module per SDK line). install.ts flavorBuild() applies the default.
+   */
+  buildOf?(version: string): { recipe: GoBuildRecipe; version: string };
   /** Ports the node opens; the runtime decides where each is bound and reached. */
   readonly portNames: readonly string[];
   /**

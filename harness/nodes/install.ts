@@ -21,7 +21,7 @@ import { InfraError, UsageError } from '../errors.ts';
 import { makeDir } from '../fs/make-dir.ts';
 import { linkage } from '../runtimes/elf.ts';
 import { packagesNeedingCgo, STATIC_CGO } from './cgo.ts';
-import type { GoBuildRecipe } from './flavor.ts';
+import type { GoBuildRecipe, NodeFlavor } from './flavor.ts';
 import { compareSemver, isSemverTag } from './node-spec.ts';
 
 export interface BuildInfo {
@@ -164,6 +164,17 @@ export function sourceVersion(dir: string): string {
   return `src-${hash.digest('hex').slice(0, 12)}`;
 }
 
+/** The version of a local recipe's source as it is now: `src-<hash>`, or `<versionLabel>-src-<hash>`. */
+export function localVersion(recipe: GoBuildRecipe & { localDir: string }): string {
+  const source = sourceVersion(recipe.localDir);
+  return recipe.versionLabel ? `${recipe.versionLabel}-${source}` : source;
+}
+
+/** What ensureBinary builds for a flavor's version: the flavor's own mapping (buildOf), else its recipe at that version. */
+export function flavorBuild(flavor: NodeFlavor, version: string): { recipe: GoBuildRecipe; version: string } {
+  return flavor.buildOf?.(version) ?? { recipe: flavor.build, version };
+}
+
 /** A version ensureBinary accepts for the recipe: a release tag, or the local source's current hash (plus a suffix). */
 function checkVersion(flavorName: string, recipe: GoBuildRecipe, version: string): void {
   if (!recipe.localDir) {
@@ -171,7 +182,7 @@ function checkVersion(flavorName: string, recipe: GoBuildRecipe, version: string
     return;
   }
   safeSegment(`${flavorName} version`, version);
-  const current = sourceVersion(recipe.localDir);
+  const current = localVersion({ ...recipe, localDir: recipe.localDir });
   if (version !== current && !version.startsWith(`${current}-`)) {
     throw new UsageError(`${flavorName} is built from its source in ${recipe.localDir} (now ${current}), not at version '${version}'; give no version, or a path to a binary`);
   }

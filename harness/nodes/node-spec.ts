@@ -95,6 +95,7 @@ export function parseNodeSpec(spec: string, flavors: ReadonlyMap<string, NodeFla
     return { flavor, version: 'custom', binaryPath: abs };
   }
 
+  if (flavor.parseVersion) return { flavor, version: flavor.parseVersion(rest) };
   const version = /^\d/.test(rest) ? `v${rest}` : rest;
   if (!isSemverTag(version)) {
     throw new UsageError(`bad version '${rest}' in node spec '${spec}': expected a release tag like ${flavor.defaultVersion}`);

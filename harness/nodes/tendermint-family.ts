@@ -62,6 +62,11 @@ const tomlScalar = z.union([z.string(), z.number().finite(), z.boolean()]);
 const tomlValue = z.union([tomlScalar, z.array(tomlScalar)]);
 export type TomlValue = z.infer<typeof tomlValue>;
 
+/** Settings for a TOML file, by dotted key (`section.key`, top-level keys bare), as setTomlKeys applies them. */
+export function tomlSettings(file: string, example: string) {
+  return z.record(z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, `a dotted ${file} key like ${example}`), tomlValue);
+}
+
 
 export const familyOptions = z.strictObject({
   /**
@@ -101,7 +106,7 @@ export const familyOptions = z.strictObject({
    * `storage.pruning.interval`) set after everything else, so a production config can be reproduced.
    * Every key must exist in the version's generated config.toml: a typo is an error, not a silent no-op.
    */
-  config: z.record(z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a dotted config.toml key like mempool.size'), tomlValue).default({}),
+  config: tomlSettings('config.toml', 'mempool.size').default({}),
   /** `log_level` ("info", "debug", "consensus:debug,*:info" ...). */
   logLevel: z.string().min(1).default('info'),
   /** More flags for `<bin> start`, appended as given. */
@@ -264,38 +269,47 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
       return prepareNetwork(data, nodes);
     },
 
-    /**
-     * Nodes started before enough voting power is online just answer /status; from the node that completes
-     * a quorum (> 2/3 of the power, in start order = the order of prepareNetwork's nodes) on, a node is
-     * ready at height >= 1 (its details' minHeight).
-     */
-    async isReady(endpoints, signal, details) {
-      try {
-        const status = await rpcStatus(endpoints.rpc!, signal);
-        const want = Number(details?.minHeight ?? 0);
-        return Number(status.sync_info?.latest_block_height ?? 0) >= want;
-      } catch {
-        return false;
-      }
-    },
-
-    readMemStats(endpoints, signal) {
-      return readMemStatsFromPrometheus(endpoints, signal);
-    },
-
-    watchBlocks(endpoints, onBlock, signal) {
-      return watchBlocks(endpoints.ws!, cometNewBlock, onBlock, signal);
-    },
-
-    async readChainStats(endpoints, signal) {
-      const { latestBlockHeight, mempoolSize, peers } = await readChainFigures(endpoints, signal);
-      return { height: latestBlockHeight, mempoolSize, peers };
-    },
+    ...cometNodeProbes,
   };
   return flavor;
 }
 
-const familyEndpoints: Record<string, EndpointTemplate> = {
+/**
+ * What chainsoak reads from any node that runs CometBFT (this family, and a Cosmos SDK chain: simd.ts),
+ * through the endpoints of cometEndpoints.
+ */
+export const cometNodeProbes: Pick<NodeFlavor, 'isReady' | 'readMemStats' | 'watchBlocks' | 'readChainStats'> = {
+  /**
+   * Nodes started before enough voting power is online just answer /status; from the node that completes
+   * a quorum (> 2/3 of the power, in start order = the order of prepareNetwork's nodes) on, a node is
+   * ready at height >= 1 (its details' minHeight).
+   */
+  async isReady(endpoints, signal, details) {
+    try {
+      const status = await rpcStatus(endpoints.rpc!, signal);
+      const want = Number(details?.minHeight ?? 0);
+      return Number(status.sync_info?.latest_block_height ?? 0) >= want;
+    } catch {
+      return false;
+    }
+  },
+
+  readMemStats(endpoints, signal) {
+    return readMemStatsFromPrometheus(endpoints, signal);
+  },
+
+  watchBlocks(endpoints, onBlock, signal) {
+    return watchBlocks(endpoints.ws!, cometNewBlock, onBlock, signal);
+  },
+
+  async readChainStats(endpoints, signal) {
+    const { latestBlockHeight, mempoolSize, peers } = await readChainFigures(endpoints, signal);
+    return { height: latestBlockHeight, mempoolSize, peers };
+  },
+};
+
+/** CometBFT's own endpoints, on the ports cometListenerSettings binds. */
+export const cometEndpoints: Readonly<Record<string, EndpointTemplate>> = {
   rpc: { port: 'rpc', scheme: 'http' },
   ws: { port: 'rpc', scheme: 'ws', path: '/websocket' },
   pprof: { port: 'pprof', scheme: 'http' },
@@ -345,7 +359,7 @@ async function prepareNetwork(data: TendermintFamilyData, nodes: readonly Prepar
 }
 
 /** From which node on (start order) > 2/3 of the voting power (1 per validator) is online. */
-function quorumIndex(opts: readonly ParsedOptions[]): number {
+export function quorumIndex(opts: ReadonlyArray<{ role: 'validator' | 'full' }>): number {
   const validators = opts.filter((o) => o.role === 'validator').length;
   let online = 0;
   for (let i = 0; i < opts.length; i++) {
@@ -374,7 +388,7 @@ async function planNode(
   await site.files.write(CONFIG_TOML, setTomlKeys(setTomlKeys(await site.files.read(CONFIG_TOML), settings, what), o.config, what));
 
   const details: FamilyNodeInfo = { family: data.name, role: o.role, app: o.app, minHeight: i >= net.quorumAt ? 1 : 0 };
-  const plan: LaunchPlan = { args: [traits.startCommand ?? 'start', '--home', site.home, ...o.extraArgs], endpoints: familyEndpoints, details };
+  const plan: LaunchPlan = { args: [traits.startCommand ?? 'start', '--home', site.home, ...o.extraArgs], endpoints: { ...cometEndpoints }, details };
   if (o.app === 'e2e') plan.snapshotInterval = details.snapshotInterval = o.snapshotInterval ?? E2E_BUILTIN_SNAPSHOT_INTERVAL;
   if (o.snapshotInterval !== undefined) {
     if (version === undefined || !isSemverTag(version)) {
@@ -416,10 +430,20 @@ function durationLiteral(ms: number): string {
 /** chainsoak's own settings for one node: listeners where its site says, peers, app, block time, metrics. */
 function nodeSettings(args: { site: NodeSite; opts: ParsedOptions; traits: VersionTraits; peers: string }): Record<string, TomlValue> {
   const { site, opts, traits, peers } = args;
+  const settings: Record<string, TomlValue> = { proxy_app: opts.app, ...cometListenerSettings({ site, peers, blockTime: opts.blockTime, logLevel: opts.logLevel, skipTimeoutCommit: traits.skipTimeoutCommit }) };
+  for (const key of traits.disabledListeners) settings[key] = '';
+  return settings;
+}
+
+/**
+ * The config.toml settings of any CometBFT node chainsoak starts (this family, and the CometBFT inside a
+ * Cosmos SDK chain): every listener where the node's site says, persistent peers, block time, Prometheus.
+ */
+export function cometListenerSettings(args: { site: NodeSite; peers: string; blockTime: number; logLevel: string; skipTimeoutCommit: VersionTraits['skipTimeoutCommit'] }): Record<string, TomlValue> {
+  const { site, peers } = args;
   const settings: Record<string, TomlValue> = {
     moniker: site.name,
-    proxy_app: opts.app,
-    log_level: opts.logLevel,
+    log_level: args.logLevel,
     'rpc.laddr': `tcp://${site.listen('rpc')}`,
     'rpc.pprof_laddr': site.listen('pprof'),
     'p2p.laddr': `tcp://${site.listen('p2p')}`,
@@ -434,10 +458,9 @@ function nodeSettings(args: { site: NodeSite; opts: ParsedOptions; traits: Versi
     'instrumentation.prometheus_listen_addr': site.listen('prometheus'),
     // Empty blocks keep heights advancing without load, so readiness and liveness checks work on an idle chain.
     'consensus.create_empty_blocks': true,
-    'consensus.timeout_commit': durationLiteral(opts.blockTime),
+    'consensus.timeout_commit': durationLiteral(args.blockTime),
   };
-  if (traits.skipTimeoutCommit === 'skip-flag') settings['consensus.skip_timeout_commit'] = opts.blockTime === 0;
-  for (const key of traits.disabledListeners) settings[key] = '';
+  if (args.skipTimeoutCommit === 'skip-flag') settings['consensus.skip_timeout_commit'] = args.blockTime === 0;
   return settings;
 }
 

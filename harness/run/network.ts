@@ -9,7 +9,7 @@ import { InfraError } from '../errors.ts';
 import type { NodeFlavor, LaunchPlan, NodeDetails } from '../nodes/flavor.ts';
 import { Links } from '../faults/links.ts';
 import { describeBuild, nodeBuild } from '../nodes/cgo.ts';
-import { buildRecordOf, ensureBinary, GOROUTINE_LEAK_EXPERIMENT } from '../nodes/install.ts';
+import { buildRecordOf, ensureBinary, flavorBuild, GOROUTINE_LEAK_EXPERIMENT } from '../nodes/install.ts';
 import type { NodeSpec } from '../nodes/node-spec.ts';
 import { describeExit } from '../runtimes/managed-node.ts';
 import type { ExitInfo, NetworkView, NodeRuntime, NodeSite, RunningNode } from '../runtimes/runtime.ts';
@@ -71,17 +71,16 @@ export function goExperimentOf(node: Pick<NodePlan, 'provenLeaks'>): string | un
 
 /** The binary for a spec: the developer's own, or a cached build of the version (built on first use). */
 export async function binaryFor(spec: NodeSpec, signal?: AbortSignal, log?: (line: string) => void, goExperiment?: string): Promise<string> {
-  return (
-    spec.binaryPath ??
-    ensureBinary(spec.flavor.name, spec.flavor.build, spec.version, {
-      ...(signal ? { signal } : {}),
-      ...(goExperiment ? { goExperiment } : {}),
-      // go's download lines show progress; its error lines end up in the error we throw.
-      onProgress: (line) => {
-        if (/^(go: downloading|chainsoak: building)/.test(line)) log?.(line.replace(/^chainsoak: /, ''));
-      },
-    })
-  );
+  if (spec.binaryPath) return spec.binaryPath;
+  const build = flavorBuild(spec.flavor, spec.version);
+  return ensureBinary(spec.flavor.name, build.recipe, build.version, {
+    ...(signal ? { signal } : {}),
+    ...(goExperiment ? { goExperiment } : {}),
+    // go's download lines show progress; its error lines end up in the error we throw.
+    onProgress: (line) => {
+      if (/^(go: downloading|chainsoak: building)/.test(line)) log?.(line.replace(/^chainsoak: /, ''));
+    },
+  });
 }
 
 /** A direct dial: the other node's own address for the port (no link proxy in between). */

@@ -1,0 +1,107 @@
+/**
+ * The simd flavor on its real binary (the SDK v0.50 line's wrapper, built into the cache through
+ * ensureBinary: about 2 min 45 s cold on 2 cores, seconds warm): one validator with its funded accounts,
+ * every listener on 127.0.0.1; four validators on one chain; an unknown SDK line refused before any build.
+ */
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cosmosAccount } from '../../harness/nodes/cosmos-accounts.ts';
+import { ensureBinary, flavorBuild } from '../../harness/nodes/install.ts';
+import { flavors } from '../../harness/nodes/registry.ts';
+import { simd, simdNodeInfo } from '../../harness/nodes/simd.ts';
+import { getTomlValue } from '../../harness/nodes/tendermint-family.ts';
+import { fetchBytes } from '../../harness/probes/http.ts';
+import { cli, listeningAddresses } from '../helpers.ts';
+import { cometHeight as height, waitForHeight } from '../support/comet.ts';
+import { startTestNetwork, type TestNetwork } from '../support/network.ts';
+
+/** The simd binary of the default SDK line, by path, so the test names the build it runs. */
+async function simdBinary(): Promise<string> {
+  const build = flavorBuild(simd, simd.defaultVersion);
+  return ensureBinary(simd.name, build.recipe, build.version);
+}
+
+async function startSimd(count: number, options: Record<string, unknown> = {}): Promise<TestNetwork> {
+  const binary = await simdBinary();
+  return startTestNetwork(Array.from({ length: count }, (_, i) => ({ name: `val${i}`, node: `simd@${binary}`, options, readyTimeoutMs: 90_000 })));
+}
+
+describe('simd flavor: pure parts', () => {
+  it('is registered with the SDK lines as versions', () => {
+    assert.equal(flavors.get('simd'), simd);
+    assert.equal(simd.defaultVersion, 'v0.50');
+    assert.equal(simd.parseVersion!('0.50'), 'v0.50');
+    assert.throws(() => simd.parseVersion!('v0.49'), /unknown simd SDK line 'v0.49'; known lines: v0\.50/);
+    const build = flavorBuild(simd, 'v0.50');
+    assert.match(build.version, /^v0\.50-src-[0-9a-f]{12}$/);
+    assert.match(build.recipe.localDir!, /harness\/nodes\/simd\/sdk-v0\.50$/);
+  });
+
+  it('options: defaults and strictness', () => {
+    assert.deepEqual(simd.optionsSchema.parse({}), { accounts: 200, blockTime: 500, minGasPrice: 0.001, config: {}, appConfig: {}, logLevel: 'info', extraArgs: [] });
+    assert.throws(() => simd.optionsSchema.parse({ accounts: 100_001 }));
+    assert.throws(() => simd.optionsSchema.parse({ acounts: 5 }));
+  });
+
+  it('an unknown SDK line is one line and exit 2, before any build', async () => {
+    const r = await cli(['nodes', 'install', 'simd@v0.49']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /unknown simd SDK line 'v0\.49'; known lines: v0\.50/);
+    assert.equal(r.stdout, '');
+  });
+});
+
+describe('simd v0.50: one validator', function () {
+  this.timeout(600_000);
+  let net: TestNetwork;
+
+  before(async () => {
+    net = await startSimd(1, { blockTime: 300, appConfig: { 'iavl-cache-size': 100_000 } });
+  });
+  after(async () => net?.stop());
+
+  it('makes blocks', async () => {
+    const node = net.nodes[0]!;
+    const start = await height(node);
+    assert.ok(start >= 1, 'ready means height >= 1 for a lone validator');
+    assert.ok((await waitForHeight(node, start + 3, 30_000)) >= start + 3);
+  });
+
+  it('binds every listener on 127.0.0.1 only: p2p, rpc, pprof, prometheus, REST, gRPC', async () => {
+    const node = net.nodes[0]!;
+    const addresses = listeningAddresses(node.pid()!);
+    for (const a of addresses) assert.match(a, /^127\.0\.0\.1:\d+$/, `all listeners: ${addresses.join(' ')}`);
+    const listening = new Set(addresses.map((a) => Number(a.split(':')[1])));
+    const ports = ['rpc', 'pprof', 'prometheus', 'rest'].map((k) => Number(new URL(node.endpoints[k]!).port));
+    ports.push(Number(node.endpoints.grpc!.split(':')[1]), Number(node.endpoints.p2p!.split(':')[1]));
+    for (const p of ports) assert.ok(listening.has(p), `port ${p} listening (${addresses.join(' ')})`);
+    assert.equal(listening.size, 6, `exactly these six: ${addresses.join(' ')}`);
+  });
+
+  it('funds test accounts 0 and 199 in genesis, visible over REST; app.toml has the user key', async () => {
+    const node = net.nodes[0]!;
+    const info = simdNodeInfo(node)!;
+    assert.deepEqual([info.chainId, info.denom, info.prefix, info.accounts.count, info.gasPrice], ['chainsoak-simd', 'stake', 'cosmos', 200, '0.001stake']);
+    for (const i of [0, 199]) {
+      const { address } = await cosmosAccount(i);
+      const body = JSON.parse((await fetchBytes(`${node.endpoints.rest}/cosmos/bank/v1beta1/balances/${address}`, 5_000)).toString('utf8')) as { balances: Array<{ denom: string; amount: string }> };
+      assert.deepEqual(body.balances, [{ denom: 'stake', amount: info.accounts.balance }], `account ${i}`);
+      const account = JSON.parse((await fetchBytes(`${node.endpoints.rest}/cosmos/auth/v1beta1/accounts/${address}`, 5_000)).toString('utf8')) as { account: { account_number: string } };
+      assert.equal(account.account.account_number, String(i), 'account number = index');
+    }
+    const { address: unfunded } = await cosmosAccount(200);
+    const none = JSON.parse((await fetchBytes(`${node.endpoints.rest}/cosmos/bank/v1beta1/balances/${unfunded}`, 5_000)).toString('utf8')) as { balances: unknown[] };
+    assert.deepEqual(none.balances, [], 'account 200 is not funded');
+    const appToml = await readFile(path.join(net.homes[0]!, 'config', 'app.toml'), 'utf8');
+    assert.equal(getTomlValue(appToml, 'iavl-cache-size'), '100000');
+    assert.equal(getTomlValue(appToml, 'minimum-gas-prices'), '"0.001stake"');
+  });
+
+  it('serves a heap profile on its pprof endpoint', async () => {
+    const profile = await fetchBytes(`${net.nodes[0]!.endpoints.pprof}/debug/pprof/heap`, 10_000);
+    // gzip-compressed protobuf
+    assert.ok(profile.length > 1000 && profile[0] === 0x1f && profile[1] === 0x8b, `heap profile of ${profile.length} bytes`);
+  });
+});
