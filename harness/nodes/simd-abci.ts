@@ -39,10 +39,11 @@ export function abciSideOf(details: NodeDetails): AbciSide | undefined {
 
 /** The port the app serves ABCI on, and the app's own endpoints (CometBFT's are the consensus node's). */
 const ABCI_PORT = 'abci';
-const APP_PORTS = ['rest', 'grpc'] as const;
+const APP_PORTS = ['api', 'grpc'] as const;
 /** CometBFT reads no app.toml: these belong to the app node only. */
 const APP_TOML = 'home/config/app.toml';
 const CONFIG_TOML = 'home/config/config.toml';
+const GENESIS = 'home/config/genesis.json';
 /** The env var the simd wrapper serves net/http/pprof at (harness/nodes/simd/sdk-v0.50/pprof.go). */
 const PPROF_ENV = 'CHAINSOAK_PPROF_LADDR';
 
@@ -50,11 +51,11 @@ const PPROF_ENV = 'CHAINSOAK_PPROF_LADDR';
  * The in-process flavor with the ABCI link: the `abci` option, an `abci` port on every node, and the
  * pairs prepared as above. Nodes without `abci` are the flavor's own, unchanged.
  */
-export function withAbciLink(inProcess: NodeFlavor & { optionsSchema: z.ZodObject }): NodeFlavor {
+export function withAbciLink(inProcess: NodeFlavor, options: z.ZodObject): NodeFlavor {
   const prepareAll = (nodes: PrepareContext[]) => (inProcess.prepareNetwork ? inProcess.prepareNetwork(nodes) : Promise.all(nodes.map((n) => inProcess.prepare(n))));
   return {
     ...inProcess,
-    optionsSchema: inProcess.optionsSchema.extend({ abci: abciOption.optional() }),
+    optionsSchema: options.extend({ abci: abciOption.optional() }),
     portNames: [...inProcess.portNames, ABCI_PORT],
     prepare: (ctx) => prepareWithAbci([ctx], prepareAll).then((plans) => plans[0]!),
     prepareNetwork: (nodes) => prepareWithAbci(nodes, prepareAll),
@@ -123,6 +124,9 @@ async function splitPair(app: PrepareContext, consensus: PrepareContext, inProce
   // The app's tx and CometBFT services query CometBFT's RPC at config.toml rpc.laddr: the consensus node's.
   await appSite.files.write(CONFIG_TOML, setTomlKeys(await appSite.files.read(CONFIG_TOML), { 'rpc.laddr': `tcp://${app.dial(home, 'rpc')}` }, `${appSite.name}: config.toml`));
 
+  // The SDK's genesis.json (AppGenesis) is not CometBFT's: in process the SDK converts it on the fly.
+  await home.files.write(GENESIS, cometGenesis(await home.files.read(GENESIS), home.name));
+
   const cometbft = await cometbftVersionOf(home);
   const abciAddress = `tcp://${consensus.dial(appSite, ABCI_PORT)}`;
   const appEndpoints: Record<string, EndpointTemplate> = { pprof: { port: 'pprof', scheme: 'http' }, [ABCI_PORT]: { port: ABCI_PORT, scheme: 'tcp' } };
@@ -155,6 +159,29 @@ async function splitPair(app: PrepareContext, consensus: PrepareContext, inProce
     },
   };
   return [appPlan, consensusPlan];
+}
+
+/**
+ * An SDK v0.50 genesis (x/genutil AppGenesis: `initial_height` a number, the consensus part under
+ * `consensus`) as CometBFT's GenesisDoc, which a CometBFT process reads: AppGenesis.ToGenesisDoc, in JSON.
+ * The consensus part is already in CometBFT's JSON (the SDK writes it with cmtjson); `app_hash`, base64 in
+ * AppGenesis, is hex in a GenesisDoc.
+ */
+export function cometGenesis(appGenesis: string, node: string): string {
+  const g = JSON.parse(appGenesis) as { genesis_time: string; chain_id: string; initial_height: number | string; app_hash: string | null; app_state?: unknown; consensus?: { validators?: unknown[]; params?: unknown } };
+  // Already a GenesisDoc (an older SDK line): CometBFT reads it as it is.
+  if (g.consensus === undefined) return appGenesis;
+  const doc = {
+    genesis_time: g.genesis_time,
+    chain_id: g.chain_id,
+    initial_height: String(g.initial_height),
+    ...(g.consensus.params !== undefined ? { consensus_params: g.consensus.params } : {}),
+    validators: g.consensus.validators ?? [],
+    app_hash: g.app_hash ? Buffer.from(g.app_hash, 'base64').toString('hex').toUpperCase() : '',
+    ...(g.app_state !== undefined ? { app_state: g.app_state } : {}),
+  };
+  if (!doc.chain_id) throw new UsageError(`${node}: config/genesis.json has no chain_id`);
+  return JSON.stringify(doc, null, 2) + '\n';
 }
 
 /** The CometBFT version the simd binary was built with: the one its app speaks ABCI with. */
