@@ -27,7 +27,7 @@ import { ensureBinary } from './install.ts';
 import { setTomlKeys } from './tendermint-family.ts';
 
 /** `abci`: 'app' runs only the app; `{ app }` runs CometBFT in front of that app node. */
-export const abciOption = z.union([z.literal('app'), z.strictObject({ app: z.string().min(1) })]);
+export const abciOption = z.union([z.literal('app'), z.strictObject({ app: z.string().min(1) })], { error: "expected 'app' (this node runs the app) or { app: '<app node>' } (this node runs CometBFT for it)" });
 type AbciOption = z.output<typeof abciOption>;
 
 /** What a node of a pair tells about itself (RunningNode.details.abci). */
