@@ -118,6 +118,8 @@ describe('the ABCI link of an out-of-process simd (real processes)', function ()
       assert.ok(f.lastProfile, `${f.node}: a last profile`);
     }
     assert.ok(figures.get('comet')!.lastSample!.t <= exit!.exitAt!, "comet's last sample is from before it went");
+    // The HTML report says the same as the console.
+    assert.match(readFileSync(path.join(r.reportDir, 'report.html'), 'utf8'), /<section id="expected-exits">.*<li>comet: exited at [\d.]+ s \(exit code \d+\); last sample at/s);
   });
 
   it('killing the app with expect: CometBFT exits; both sides are down, the expected exit is what is judged (exit 0)', async () => {
