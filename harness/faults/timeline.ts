@@ -37,6 +37,10 @@ export const faultSchema = z
     if (f.action !== 'partition' && (f.with !== undefined || f.for !== undefined)) {
       ctx.addIssue({ code: 'custom', path: [f.with !== undefined ? 'with' : 'for'], message: `only a partition takes '${f.with !== undefined ? 'with' : 'for'}'` });
     }
+    // What the fault does to its own node is chainsoak's doing, never a crash: expect names the others it ends.
+    const own = typeof f.node === 'string' ? [f.node] : f.node.oneOf;
+    const named = f.expect?.nodeExits.find((n) => own.includes(n));
+    if (named) ctx.addIssue({ code: 'custom', path: ['expect', 'nodeExits'], message: `${named} is the node this fault acts on (its ${f.action} is expected anyway); name the nodes it ends through it` });
   });
 
 export type NodeFaultDecl = z.output<typeof faultSchema>;

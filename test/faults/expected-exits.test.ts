@@ -77,5 +77,6 @@ describe('expected exits', () => {
     assert.throws(() => validateScenario(scenario({ nodeExits: ['c'] }), 'x.ts'), /^UsageError: x\.ts: phases\[0\]\.faults\[0\]\.node: no node named "c"/);
     assert.throws(() => validateScenario(scenario({ nodeExits: [] }), 'x.ts'), /nodeExits/);
     assert.throws(() => validateScenario(scenario({ nodeExit: ['b'] }), 'x.ts'), /nodeExit/);
+    assert.throws(() => validateScenario(scenario({ nodeExits: ['a'] }), 'x.ts'), /faults\[0\]\.expect\.nodeExits: a is the node this fault acts on/);
   });
 });
