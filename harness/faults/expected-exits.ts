@@ -41,9 +41,20 @@ export class ExpectedExits {
     return true;
   }
 
-  /** The nodes each record names (the one expected to exit, the fault's own), for their last figures. */
-  nodes(): string[] {
-    return [...new Set(this.records.flatMap((r) => [r.node, r.faultNode]))];
+  /**
+   * What each side did and held last: the records, and the figures of every node they name (the one
+   * expected to exit, the fault's own). `runningAtEnd`: the nodes that still ran before cleanup stopped them.
+   */
+  report(runDir: string, runningAtEnd: ReadonlySet<string>, samples: readonly Sample[]): { exits: ExpectedExitReport[]; figures: LastFigures[] } {
+    const nodes = [...new Set(this.records.flatMap((r) => [r.node, r.faultNode]))];
+    const figures = nodes.map((node) => {
+      const exit = this.records.find((r) => r.node === node && r.exited);
+      const state: LastFigures['state'] = exit
+        ? { running: false, exitAt: exit.exitAt!, code: exit.code ?? null, signal: exit.signal ?? null }
+        : runningAtEnd.has(node) ? { running: true } : { running: false };
+      return lastFigures(runDir, node, samples, state);
+    });
+    return { exits: this.records, figures };
   }
 }
 

@@ -10,8 +10,7 @@ import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError, Interrupted, UNEXPECTED, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
-import { expectedExitResults, lastFigures } from '../faults/expected-exits.ts';
-import type { LastFigures, Sample } from '../result/types.ts';
+import { expectedExitResults } from '../faults/expected-exits.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary } from '../report/summary.ts';
 import { writeRunReport } from '../report/write.ts';
@@ -130,22 +129,9 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
     options.view?.stop();
   }
   summary.durationMs = run.elapsedMs();
-  if (run.exits.records.length) summary.expectedExits = expectedExitsReport(run, runningAtEnd, sampler.samples);
+  if (run.exits.records.length) summary.expectedExits = run.exits.report(run.dir, runningAtEnd, sampler.samples);
   await writeRunReport(summary, sampler.samples);
   return summary;
-}
-
-/** What each side of the expected exits did and held last; `runningAtEnd`: the nodes that still ran before cleanup stopped them. */
-function expectedExitsReport(run: RunContext, runningAtEnd: ReadonlySet<string>, samples: readonly Sample[]): NonNullable<RunSummary['expectedExits']> {
-  const exits = run.exits.records;
-  const figures = run.exits.nodes().map((node) => {
-    const exit = exits.find((r) => r.node === node && r.exited);
-    const state: LastFigures['state'] = exit
-      ? { running: false, exitAt: exit.exitAt!, code: exit.code ?? null, signal: exit.signal ?? null }
-      : runningAtEnd.has(node) ? { running: true } : { running: false };
-    return lastFigures(run.dir, node, samples, state);
-  });
-  return { exits, figures };
 }
 
 /** With `--against-history N`: the run's figures against the last N runs of its scenario. */

@@ -22,7 +22,8 @@ describe('expected exits', () => {
     assert.equal(exits.claim('comet', exit(1)), true);
     assert.equal(exits.claim('comet', exit(1)), false, 'a second exit (after a restart) is a crash again');
     assert.deepEqual(exits.records, [{ node: 'comet', fault: 'reset_peer on the abci links of app', faultNode: 'app', faultAt: 1_000, exited: true, exitAt: 3_500, code: 1, signal: null }]);
-    assert.deepEqual(exits.nodes(), ['comet', 'app']);
+    const report = exits.report('/nonexistent', new Set(['app']), []);
+    assert.deepEqual(report.figures, [{ node: 'comet', state: { running: false, exitAt: 3_500, code: 1, signal: null } }, { node: 'app', state: { running: true } }]);
   });
 
   it('judges each record: pass when the node went after its fault, fail when it ran on', () => {
