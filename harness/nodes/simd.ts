@@ -14,12 +14,12 @@ import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import type { NodeSite } from '../runtimes/runtime.ts';
 import { durationMs } from '../scenario/fields.ts';
-import { cometbftVersions } from './cometbft.ts';
+import { cometbftBuild, cometbftVersions } from './cometbft.ts';
 import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlavor, PrepareContext } from './flavor.ts';
 import { localVersion } from './install.ts';
 import { withAbciLink } from './simd-abci.ts';
 import { ACCOUNT_BALANCE, prepareSimdGenesis, SIMD_CHAIN_ID, SIMD_DENOM, SIMD_PREFIX } from './simd-genesis.ts';
-import { cometEndpoints, cometListenerSettings, cometNodeProbes, nodeIdOf, quorumIndex, setTomlKeys, tomlSettings, traitsFor } from './tendermint-family.ts';
+import { cometBoundedFrames, cometEndpoints, cometListenerSettings, cometNodeProbes, nodeIdOf, quorumIndex, setTomlKeys, tomlSettings, traitsFor, type VersionTraits } from './tendermint-family.ts';
 
 /** One SDK line chainsoak builds: its wrapper module and what that module pins. */
 interface SdkLine {
@@ -122,6 +122,17 @@ export const simd: NodeFlavor = withAbciLink({
   portNames: ['p2p', 'rpc', 'pprof', 'prometheus', 'api', 'grpc'],
   optionsSchema: simdOptions,
 
+  boundedFrames: (version) => [
+    // The CometBFT inside simd (its module path is CometBFT's own): mempool cache and block-store LRUs.
+    ...cometBoundedFrames(cometbftBuild.module, cometTraits(lineOf(version))),
+    // iavl's LRUs of tree nodes (app.toml iavl-cache-size nodes per store, passed by cosmossdk.io/store's
+    // rootmulti to iavl.NewMutableTree) and of fast nodes (100,000 per store: iavl nodedb.go).
+    ['github.com/cosmos/iavl/cache.', "iavl's node and fast-node LRU caches (app.toml iavl-cache-size)"],
+    // The inter-block cache (app.toml inter-block-cache): an ARC of 1,000 entries per store
+    // (cosmossdk.io/store/cache DefaultCommitKVStoreCacheSize); values it reads through are kept there.
+    ['cosmossdk.io/store/cache.(*CommitKVStoreCache)', 'the inter-block cache (1,000 entries per store)'],
+  ],
+
   parseVersion(text) {
     const line = /^\d/.test(text) ? `v${text}` : text;
     if (!SDK_LINES[line]) throw new UsageError(`unknown simd SDK line '${text}'; known lines: ${Object.keys(SDK_LINES).join(', ')}`);
@@ -159,7 +170,7 @@ async function prepareNetwork(nodes: readonly PrepareContext[]): Promise<LaunchP
   return Promise.all(
     nodes.map(async (node, i): Promise<LaunchPlan> => {
       const o = opts[i]!;
-      const line = SDK_LINES[node.version] ? node.version : undefined;
+      const line = lineOf(node.version);
       const peers = sites.flatMap((other, j) => (j === i ? [] : [`${ids[j]}@${node.dial(other, 'p2p')}`])).join(',');
       await writeConfigs(node.site, o, line, peers);
       const details: SimdNodeInfo = {
@@ -181,8 +192,7 @@ async function prepareNetwork(nodes: readonly PrepareContext[]): Promise<LaunchP
 
 /** config.toml (CometBFT) and app.toml (the SDK): every listener where the site says, then the user's keys. */
 async function writeConfigs(site: NodeSite, o: ParsedOptions, line: string | undefined, peers: string): Promise<void> {
-  // A developer's binary (no line) is read as the default line: both pin CometBFT v0.38.
-  const traits = traitsFor(cometbftVersions, SDK_LINES[line ?? DEFAULT_LINE]!.cometbft);
+  const traits = cometTraits(line);
   const comet = { ...cometListenerSettings({ site, peers, blockTime: o.blockTime, logLevel: o.logLevel, skipTimeoutCommit: traits.skipTimeoutCommit }) };
   for (const key of traits.disabledListeners) comet[key] = '';
   const app = {
@@ -200,6 +210,16 @@ async function writeConfigs(site: NodeSite, o: ParsedOptions, line: string | und
     const what = `${site.name}: simd ${line ?? '(own binary)'} ${file.split('/').pop()}`;
     await site.files.write(file, setTomlKeys(setTomlKeys(await site.files.read(file), own, what), settings, what));
   }
+}
+
+/** The SDK line of a node's version; undefined for a developer's binary ('custom'). */
+function lineOf(version: string): string | undefined {
+  return SDK_LINES[version] ? version : undefined;
+}
+
+/** What the line's CometBFT release needs; a developer's binary (no line) is read as the default line: every line pins CometBFT v0.38. */
+function cometTraits(line: string | undefined): VersionTraits {
+  return traitsFor(cometbftVersions, SDK_LINES[line ?? DEFAULT_LINE]!.cometbft);
 }
 
 /** A non-negative number as the SDK's decimal parser takes it: no exponent (1e-7 → 0.0000001). */

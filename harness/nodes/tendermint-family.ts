@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { BoundedFrames } from '../analysis/attribution.ts';
 import { InfraError, UsageError } from '../errors.ts';
 import { fetchBytes } from '../probes/http.ts';
 import { cometNewBlock, watchBlocks } from '../probes/block-watch.ts';
@@ -252,14 +253,7 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
     build: data.build,
     portNames: ['p2p', 'rpc', 'pprof', 'prometheus'],
     optionsSchema: familyOptions,
-    boundedFrames: (version) => {
-      const caches = traitsFor(data.versions, version).blockCaches;
-      return [
-        // The mempool's cache of seen transactions: an LRU of mempool.cache_size entries (10,000 by default).
-        [`${data.build.module}/mempool.(*LRUTxCache)`, 'mempool tx cache (mempool.cache_size entries)'],
-        ...(caches?.loads ?? []).map((load) => [`${data.build.module}/store.(*BlockStore).${load}`, caches!.what] as const),
-      ];
-    },
+    boundedFrames: (version) => cometBoundedFrames(data.build.module, traitsFor(data.versions, version)),
 
     async prepare(ctx) {
       return (await prepareNetwork(data, [ctx]))[0]!;
@@ -307,6 +301,16 @@ export const cometNodeProbes: Pick<NodeFlavor, 'isReady' | 'readMemStats' | 'wat
     return { height: latestBlockHeight, mempoolSize, peers };
   },
 };
+
+/** CometBFT's caches bounded by construction, in the package paths of `module` (the node's CometBFT module). */
+export function cometBoundedFrames(module: string, traits: VersionTraits): BoundedFrames {
+  const caches = traits.blockCaches;
+  return [
+    // The mempool's cache of seen transactions: an LRU of mempool.cache_size entries (10,000 by default).
+    [`${module}/mempool.(*LRUTxCache)`, 'mempool tx cache (mempool.cache_size entries)'],
+    ...(caches?.loads ?? []).map((load) => [`${module}/store.(*BlockStore).${load}`, caches!.what] as const),
+  ];
+}
 
 /** CometBFT's own endpoints, on the ports cometListenerSettings binds. */
 export const cometEndpoints: Readonly<Record<string, EndpointTemplate>> = {

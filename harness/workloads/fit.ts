@@ -17,7 +17,7 @@ export const WORKLOAD_FLAVORS: Record<WorkloadKind, readonly string[]> = {
   'comet-tx-flood': COMET,
   'comet-state-sync': COMET,
   'comet-peer-churn': COMET,
-  'ws-streams': ['geth', ...COMET],
+  'ws-streams': ['geth', ...COMET, 'simd'], // simd: its CometBFT's websocket
   'fixture-ops': ['leaky-node'],
 };
 

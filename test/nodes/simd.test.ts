@@ -105,3 +105,29 @@ describe('simd v0.50: one validator', function () {
     assert.ok(profile.length > 1000 && profile[0] === 0x1f && profile[1] === 0x8b, `heap profile of ${profile.length} bytes`);
   });
 });
+
+describe('simd v0.50: four validators', function () {
+  this.timeout(600_000);
+  let net: TestNetwork;
+
+  before(async () => {
+    net = await startSimd(4, { blockTime: 300, accounts: 10 });
+  });
+  after(async () => net?.stop());
+
+  it('share one genesis with four bonded validators and reach the same height > 3', async () => {
+    const geneses = await Promise.all(net.homes.map((home) => readFile(path.join(home, 'config', 'genesis.json'), 'utf8')));
+    assert.equal(new Set(geneses).size, 1, 'one genesis');
+    const genesis = JSON.parse(geneses[0]!) as { app_state: { genutil: { gen_txs: unknown[] }; auth: { accounts: Array<{ account_number: string }> } } };
+    assert.equal(genesis.app_state.genutil.gen_txs.length, 4);
+    // 10 test accounts (numbers 0-9), then the 4 validators' accounts (10-13).
+    assert.deepEqual(genesis.app_state.auth.accounts.map((a) => Number(a.account_number)).sort((a, b) => a - b), Array.from({ length: 14 }, (_, i) => i));
+    const heights = await Promise.all(net.nodes.map((node) => waitForHeight(node, 4, 60_000)));
+    assert.ok(heights.every((h) => h > 3), heights.join(' '));
+    // The same block at height 4 on every node: one chain, not four.
+    const hashes = await Promise.all(net.nodes.map(async (node) => (JSON.parse((await fetchBytes(`${node.endpoints.rpc}/block?height=4`, 5_000)).toString('utf8')) as { result: { block_id: { hash: string } } }).result.block_id.hash));
+    assert.equal(new Set(hashes).size, 1, hashes.join(' '));
+    const validators = JSON.parse((await fetchBytes(`${net.nodes[0]!.endpoints.rpc}/validators`, 5_000)).toString('utf8')) as { result: { total: string } };
+    assert.equal(validators.result.total, '4');
+  });
+});
