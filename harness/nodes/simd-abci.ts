@@ -37,10 +37,10 @@ export function abciSideOf(details: NodeDetails): AbciSide | undefined {
   return details.abci as AbciSide | undefined;
 }
 
-/** The port the app serves ABCI on, and the app's own endpoints (CometBFT's are the consensus node's). */
+/** The port the app serves ABCI on. */
 const ABCI_PORT = 'abci';
+/** The app's own listeners (REST, gRPC): they move to the app node; everything else is CometBFT's. */
 const APP_PORTS = ['api', 'grpc'] as const;
-/** CometBFT reads no app.toml: these belong to the app node only. */
 const APP_TOML = 'home/config/app.toml';
 const CONFIG_TOML = 'home/config/config.toml';
 const GENESIS = 'home/config/genesis.json';
@@ -61,7 +61,7 @@ export function withAbciLink(inProcess: NodeFlavor, options: z.ZodObject): NodeF
     prepareNetwork: (nodes) => prepareWithAbci(nodes, prepareAll),
     async isReady(endpoints, signal, details) {
       // The app is ready once its ABCI socket accepts a connection (it opens last, after REST and gRPC).
-      if (details?.abci && abciSideOf(details)!.side === 'app') return accepts(endpoints.abci!, signal);
+      if (details && abciSideOf(details)?.side === 'app') return accepts(endpoints.abci!, signal);
       return inProcess.isReady(endpoints, signal, details);
     },
     // The app has no Prometheus listener (that is CometBFT's): its MemStats come from pprof.
