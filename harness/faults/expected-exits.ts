@@ -23,9 +23,12 @@ export class ExpectedExits {
   /** `now`: ms since the run started. */
   constructor(private readonly now: () => number) {}
 
-  /** A fault that ends these nodes fires now (before it is applied: the exit may follow at once). */
+  /**
+   * A fault that ends these nodes fires now (before it is applied: the exit may follow at once). A node
+   * still awaited from an earlier fault keeps that record: its one exit answers both.
+   */
   arm(fault: { node: string; description: string }, nodes: readonly string[]): void {
-    for (const node of nodes) {
+    for (const node of nodes.filter((n) => !this.armed.has(n))) {
       const record: ExpectedExitReport = { node, fault: fault.description, faultNode: fault.node, faultAt: this.now(), exited: false };
       this.records.push(record);
       this.armed.set(node, record);
@@ -70,7 +73,7 @@ export function expectedExitResults(records: readonly ExpectedExitReport[]): Bud
       observed: after ?? -1,
       unit: 'ms' as const,
       pass: r.exited,
-      message: r.exited ? `exited ${(after! / 1000).toFixed(1)} s after ${r.fault} (${how})` : `still running at the end of the run, after ${r.fault}`,
+      message: r.exited ? `exited ${(after! / 1000).toFixed(1)} s after ${r.fault} (${how})` : `did not exit after ${r.fault} (by the end of the run)`,
     };
   });
 }
