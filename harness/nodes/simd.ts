@@ -34,6 +34,8 @@ interface SdkLine {
 
 export const SDK_LINES: Readonly<Record<string, SdkLine>> = {
   'v0.50': { dir: 'sdk-v0.50', sdk: 'v0.50.9', cometbft: 'v0.38.11', simapp: 'github.com/cosmos/ibc-go/v8 v8.8.0 testing/simapp' },
+  // ibc-go v10's simapp ships no simd command: the wrapper carries a root command of its own.
+  'v0.53': { dir: 'sdk-v0.53', sdk: 'v0.53.4', cometbft: 'v0.38.17', simapp: 'github.com/cosmos/ibc-go/v10 v10.7.0 testing/simapp' },
 };
 
 const DEFAULT_LINE = 'v0.50';

@@ -1,30 +1,25 @@
 /**
- * The simd flavor on its real binary (the SDK v0.50 line's wrapper, built into the cache through
- * ensureBinary: about 2 min 45 s cold on 2 cores, seconds warm): one validator with its funded accounts,
- * every listener on 127.0.0.1; four validators on one chain; an unknown SDK line refused before any build.
+ * The simd flavor on its real binaries (each SDK line's wrapper, built into the cache through the flavor's
+ * buildOf and ensureBinary: minutes cold on 2 cores, seconds warm): one validator per line with its funded
+ * accounts, every listener on 127.0.0.1; four validators on one chain; an unknown SDK line refused before
+ * any build.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmosAccount } from '../../harness/nodes/cosmos-accounts.ts';
-import { ensureBinary, flavorBuild } from '../../harness/nodes/install.ts';
+import { flavorBuild } from '../../harness/nodes/install.ts';
 import { flavors } from '../../harness/nodes/registry.ts';
-import { simd, simdNodeInfo } from '../../harness/nodes/simd.ts';
+import { SDK_LINES, simd, simdNodeInfo } from '../../harness/nodes/simd.ts';
 import { getTomlValue } from '../../harness/nodes/tendermint-family.ts';
 import { fetchBytes } from '../../harness/probes/http.ts';
 import { cli, listeningAddresses } from '../helpers.ts';
 import { cometHeight as height, waitForHeight } from '../support/comet.ts';
 import { startTestNetwork, type TestNetwork } from '../support/network.ts';
 
-/** The simd binary of the default SDK line, by path, so the test names the build it runs. */
-async function simdBinary(): Promise<string> {
-  const build = flavorBuild(simd, simd.defaultVersion);
-  return ensureBinary(simd.name, build.recipe, build.version);
-}
-
-async function startSimd(count: number, options: Record<string, unknown> = {}): Promise<TestNetwork> {
-  const binary = await simdBinary();
-  return startTestNetwork(Array.from({ length: count }, (_, i) => ({ name: `val${i}`, node: `simd@${binary}`, options, readyTimeoutMs: 90_000 })));
+/** `count` validators of one chain on the line's binary (built into the cache on first use, through the flavor's buildOf). */
+function startSimd(count: number, options: Record<string, unknown> = {}, line = simd.defaultVersion): Promise<TestNetwork> {
+  return startTestNetwork(Array.from({ length: count }, (_, i) => ({ name: `val${i}`, node: `simd@${line}`, options, readyTimeoutMs: 90_000 })));
 }
 
 describe('simd flavor: pure parts', () => {
@@ -32,7 +27,8 @@ describe('simd flavor: pure parts', () => {
     assert.equal(flavors.get('simd'), simd);
     assert.equal(simd.defaultVersion, 'v0.50');
     assert.equal(simd.parseVersion!('0.50'), 'v0.50');
-    assert.throws(() => simd.parseVersion!('v0.49'), /unknown simd SDK line 'v0.49'; known lines: v0\.50/);
+    assert.equal(simd.parseVersion!('v0.53'), 'v0.53');
+    assert.throws(() => simd.parseVersion!('v0.49'), /unknown simd SDK line 'v0.49'; known lines: v0\.50, v0\.53/);
     const build = flavorBuild(simd, 'v0.50');
     assert.match(build.version, /^v0\.50-src-[0-9a-f]{12}$/);
     assert.match(build.recipe.localDir!, /harness\/nodes\/simd\/sdk-v0\.50$/);
@@ -48,17 +44,17 @@ describe('simd flavor: pure parts', () => {
     const r = await cli(['nodes', 'install', 'simd@v0.49']);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.match(r.stderr, /unknown simd SDK line 'v0\.49'; known lines: v0\.50/);
+    assert.match(r.stderr, /unknown simd SDK line 'v0\.49'; known lines: v0\.50, v0\.53/);
     assert.equal(r.stdout, '');
   });
 });
 
-describe('simd v0.50: one validator', function () {
+for (const line of Object.keys(SDK_LINES)) describe(`simd ${line}: one validator`, function () {
   this.timeout(600_000);
   let net: TestNetwork;
 
   before(async () => {
-    net = await startSimd(1, { blockTime: 300, appConfig: { 'iavl-cache-size': 100_000 } });
+    net = await startSimd(1, { blockTime: 300, appConfig: { 'iavl-cache-size': 100_000 } }, line);
   });
   after(async () => net?.stop());
 
@@ -83,7 +79,7 @@ describe('simd v0.50: one validator', function () {
   it('funds test accounts 0 and 199 in genesis, visible over REST; app.toml has the user key', async () => {
     const node = net.nodes[0]!;
     const info = simdNodeInfo(node)!;
-    assert.deepEqual([info.chainId, info.denom, info.prefix, info.accounts.count, info.gasPrice], ['chainsoak-simd', 'stake', 'cosmos', 200, '0.001stake']);
+    assert.deepEqual([info.sdkLine, info.chainId, info.denom, info.prefix, info.accounts.count, info.gasPrice], [line, 'chainsoak-simd', 'stake', 'cosmos', 200, '0.001stake']);
     for (const i of [0, 199]) {
       const { address } = await cosmosAccount(i);
       const body = JSON.parse((await fetchBytes(`${node.endpoints.rest}/cosmos/bank/v1beta1/balances/${address}`, 5_000)).toString('utf8')) as { balances: Array<{ denom: string; amount: string }> };
