@@ -5,7 +5,7 @@
  *  - the app node (`abci: 'app'`) runs `simd start --with-comet=false`, serving ABCI on a socket
  *    (`--transport socket --address tcp://<its abci port>`), plus its REST and gRPC listeners;
  *  - the consensus node (`abci: { app: '<app node>' }`) runs CometBFT of the version the simd binary was
- *    built with (`simd version --long`: v0.38.11 for SDK v0.50.9) as a program of its own, with
+ *    built with (`simd version --long`: v0.38.11 for SDK v0.50.9, v0.38.17 for v0.53.4) as a program of its own, with
  *    `--proxy_app tcp://<the app's abci port>` dialed through ctx.dial, so with network faults the ABCI
  *    connection goes through a Toxiproxy proxy (`link: { node, of: 'abci' }`).
  *
@@ -44,7 +44,7 @@ const APP_PORTS = ['api', 'grpc'] as const;
 const APP_TOML = 'home/config/app.toml';
 const CONFIG_TOML = 'home/config/config.toml';
 const GENESIS = 'home/config/genesis.json';
-/** The env var the simd wrapper serves net/http/pprof at (harness/nodes/simd/sdk-v0.50/pprof.go). */
+/** The env var each simd wrapper module serves net/http/pprof at (harness/nodes/simd/sdk-<line>/pprof.go). */
 const PPROF_ENV = 'CHAINSOAK_PPROF_LADDR';
 
 /**

@@ -15,9 +15,9 @@ import { listeningAddresses, processesMatching, repoRoot } from '../helpers.ts';
 import { cometHeight, waitForHeight } from '../support/comet.ts';
 import { startTestNetwork, type TestNetwork } from '../support/network.ts';
 
-const pair = (blockTime = '300ms') => [
-  { name: 'app', node: 'simd', options: { abci: 'app', blockTime } },
-  { name: 'comet', node: 'simd', options: { abci: { app: 'app' }, blockTime } },
+const pair = (blockTime = '300ms', node = 'simd') => [
+  { name: 'app', node, options: { abci: 'app', blockTime } },
+  { name: 'comet', node, options: { abci: { app: 'app' }, blockTime } },
 ];
 
 /** A short run of the pair with one fault on it. */
@@ -62,40 +62,44 @@ describe('the ABCI link of an out-of-process simd (real processes)', function ()
     assert.deepEqual(processesMatching(reportsDir), [], 'no process of the run is left behind');
   });
 
-  describe('a pair on its own', () => {
-    let net: TestNetwork;
-    before(async () => {
-      net = await startTestNetwork(pair().map((d) => ({ ...d, readyTimeoutMs: 90_000 })));
+  // Each SDK line's pair runs the CometBFT its simd binary was built with.
+  for (const [line, cometbft] of [['v0.50', 'v0.38.11'], ['v0.53', 'v0.38.17']] as const) {
+    describe(`a pair on its own: simd@${line}`, () => {
+      let net: TestNetwork;
+      before(async () => {
+        net = await startTestNetwork(pair('300ms', `simd@${line}`).map((d) => ({ ...d, readyTimeoutMs: 90_000 })));
+      });
+      after(async () => net?.stop());
+
+      it(`makes blocks with CometBFT ${cometbft} in front of the app, both profiled, both only on 127.0.0.1`, async () => {
+        const [app, comet] = net.nodes as [TestNetwork['nodes'][number], TestNetwork['nodes'][number]];
+        const start = await cometHeight(comet);
+        assert.ok((await waitForHeight(comet, start + 3, 30_000)) >= start + 3);
+
+        const args = spawnSync('ps', ['-o', 'args=', '-p', String(comet.pid())], { encoding: 'utf8' }).stdout;
+        assert.ok(args.includes(`nodes/cometbft/${cometbft}/cometbft start --home `), args);
+        assert.match(args, /--proxy_app tcp:\/\/127\.0\.0\.1:\d+/);
+        const appArgs = spawnSync('ps', ['-o', 'args=', '-p', String(app.pid())], { encoding: 'utf8' }).stdout;
+        assert.match(appArgs, /simd start .*--with-comet=false --transport socket --address tcp:\/\/127\.0\.0\.1:\d+/);
+
+        for (const node of [app, comet]) {
+          const addresses = listeningAddresses(node.pid()!);
+          assert.ok(addresses.length >= 4, `${node.name} listens: ${addresses.join(' ')}`);
+          for (const a of addresses) assert.match(a, /^127\.0\.0\.1:\d+$/, `${node.name}: ${addresses.join(' ')}`);
+          const heap = await fetchBytes(`${node.endpoints.pprof}/debug/pprof/heap`, 10_000);
+          assert.equal(heap[0], 0x1f, `${node.name}: a gzipped heap profile`);
+        }
+        // The app serves ABCI and the SDK's REST; CometBFT holds the chain's RPC.
+        assert.ok(listeningAddresses(app.pid()!).includes(app.endpoints.abci!));
+        assert.equal(app.endpoints.rpc, undefined);
+        const supply = JSON.parse((await fetchBytes(`${app.endpoints.rest}/cosmos/bank/v1beta1/supply`, 10_000)).toString('utf8')) as { supply: Array<{ denom: string }> };
+        assert.equal(supply.supply[0]?.denom, 'stake');
+        // CometBFT's connections to the app's ABCI port (consensus, mempool, query, snapshot).
+        const established = spawnSync('ss', ['-Htnp', 'state', 'established', 'dst', app.endpoints.abci!], { encoding: 'utf8' }).stdout;
+        assert.equal(established.split('\n').filter((l) => l.includes(`pid=${comet.pid()},`)).length, 4, established);
+      });
     });
-    after(async () => net?.stop());
-
-    it('makes blocks with CometBFT v0.38.11 in front of the app, both profiled, both only on 127.0.0.1', async () => {
-      const [app, comet] = net.nodes as [TestNetwork['nodes'][number], TestNetwork['nodes'][number]];
-      const start = await cometHeight(comet);
-      assert.ok((await waitForHeight(comet, start + 3, 30_000)) >= start + 3);
-
-      const args = spawnSync('ps', ['-o', 'args=', '-p', String(comet.pid())], { encoding: 'utf8' }).stdout;
-      assert.match(args, /nodes\/cometbft\/v0\.38\.11\/cometbft start --home \S+ --proxy_app tcp:\/\/127\.0\.0\.1:\d+/);
-      const appArgs = spawnSync('ps', ['-o', 'args=', '-p', String(app.pid())], { encoding: 'utf8' }).stdout;
-      assert.match(appArgs, /simd start .*--with-comet=false --transport socket --address tcp:\/\/127\.0\.0\.1:\d+/);
-
-      for (const node of [app, comet]) {
-        const addresses = listeningAddresses(node.pid()!);
-        assert.ok(addresses.length >= 4, `${node.name} listens: ${addresses.join(' ')}`);
-        for (const a of addresses) assert.match(a, /^127\.0\.0\.1:\d+$/, `${node.name}: ${addresses.join(' ')}`);
-        const heap = await fetchBytes(`${node.endpoints.pprof}/debug/pprof/heap`, 10_000);
-        assert.equal(heap[0], 0x1f, `${node.name}: a gzipped heap profile`);
-      }
-      // The app serves ABCI and the SDK's REST; CometBFT holds the chain's RPC.
-      assert.ok(listeningAddresses(app.pid()!).includes(app.endpoints.abci!));
-      assert.equal(app.endpoints.rpc, undefined);
-      const supply = JSON.parse((await fetchBytes(`${app.endpoints.rest}/cosmos/bank/v1beta1/supply`, 10_000)).toString('utf8')) as { supply: Array<{ denom: string }> };
-      assert.equal(supply.supply[0]?.denom, 'stake');
-      // CometBFT's connections to the app's ABCI port (consensus, mempool, query, snapshot).
-      const established = spawnSync('ss', ['-Htnp', 'state', 'established', 'dst', app.endpoints.abci!], { encoding: 'utf8' }).stdout;
-      assert.equal(established.split('\n').filter((l) => l.includes(`pid=${comet.pid()},`)).length, 4, established);
-    });
-  });
+  }
 
   it("cutting the ABCI link (Toxiproxy reset) with expect: CometBFT exits, reported as expected, with both sides' last figures (exit 0)", async () => {
     const r = await runScenario(cutScenario('abci-reset', { action: 'reset_peer', link: { node: 'app', of: 'abci' }, expect: { nodeExits: ['comet'] } }), { reportsDir });
