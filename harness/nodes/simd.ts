@@ -17,6 +17,7 @@ import { durationMs } from '../scenario/fields.ts';
 import { cometbftBuild, cometbftVersions } from './cometbft.ts';
 import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlavor, PrepareContext } from './flavor.ts';
 import { localVersion } from './install.ts';
+import { withAbciLink } from './simd-abci.ts';
 import { ACCOUNT_BALANCE, prepareSimdGenesis, SIMD_CHAIN_ID, SIMD_DENOM, SIMD_PREFIX } from './simd-genesis.ts';
 import { cometBoundedFrames, cometEndpoints, cometListenerSettings, cometNodeProbes, nodeIdOf, quorumIndex, setTomlKeys, tomlSettings, traitsFor, type VersionTraits } from './tendermint-family.ts';
 
@@ -116,7 +117,7 @@ const simdEndpoints: Readonly<Record<string, EndpointTemplate>> = {
   p2p: { port: 'p2p', scheme: 'tcp' },
 };
 
-export const simd: NodeFlavor = {
+export const simd: NodeFlavor = withAbciLink({
   name: 'simd',
   defaultVersion: DEFAULT_LINE,
   build: recipeOf(DEFAULT_LINE),
@@ -152,7 +153,7 @@ export const simd: NodeFlavor = {
   prepareNetwork,
 
   ...cometNodeProbes,
-};
+}, simdOptions);
 
 const CONFIG_TOML = 'home/config/config.toml';
 const APP_TOML = 'home/config/app.toml';

@@ -4,6 +4,7 @@ import { linksWorthSaying } from '../analysis/growth-link.ts';
 import { describeProvenLeaks } from '../analysis/proven-leaks.ts';
 import type { RunSummary } from './summary.ts';
 import type { SegmentsReport } from '../result/types.ts';
+import { describeLastFigures } from '../faults/expected-exits.ts';
 
 export function verdictTable(summary: RunSummary): string {
   const table = new Table({ head: ['node', 'budget', 'observed / limit', 'result'], style: { head: [], border: [] } });
@@ -14,6 +15,7 @@ export function verdictTable(summary: RunSummary): string {
   const lines = [`${summary.scenario}: ${summary.verdict.toUpperCase()} (exit ${summary.exitCode})`];
   if (summary.budgets.length) lines.push(table.toString());
   for (const b of warnings) lines.push(`warning: ${b.node} ${b.name}: ${b.warning}`);
+  if (summary.expectedExits) lines.push('expected exits, each side at the end:', ...describeLastFigures(summary.expectedExits).map((l) => `  ${l}`));
   for (const node of summary.nodes) {
     const heap = node.trend?.heapAlloc;
     if (heap?.projection && (heap.verdict === 'leak' || heap.verdict === 'rising')) lines.push(`${node.name} heap floor: ${heap.projection.message}`);

@@ -458,6 +458,11 @@ export interface RunSummary {
   html?: string;
   /** With --load-stats: the load segments folded into `workloads` (docs/distributed-load.md). */
   segments?: SegmentsReport;
+  /**
+   * Exits the scenario's faults expected (`expect: { nodeExits }`): what each side did and when, and what
+   * every node they name held last. Absent when no fault expects an exit.
+   */
+  expectedExits?: { exits: ExpectedExitReport[]; figures: LastFigures[] };
 }
 
 /** The load segments a judging run folded into its workload figures. */
@@ -488,6 +493,31 @@ export interface SegmentsReport {
   }>;
   /** Stats files in the folder that were not folded in, and why. */
   invalid: Array<{ file: string; reason: string }>;
+}
+
+/** A node a fault was expected to end (faults/expected-exits.ts). */
+export interface ExpectedExitReport {
+  node: string;
+  /** The fault, as the run's events name it ("reset_peer on the abci links of app"). */
+  fault: string;
+  /** The node the fault acted on (whose link was cut, or which was killed). */
+  faultNode: string;
+  /** ms since the run started. */
+  faultAt: number;
+  exited: boolean;
+  exitAt?: number;
+  code?: number | null;
+  signal?: string | null;
+}
+
+/** What a node held last (a node that exited: just before it went). */
+export interface LastFigures {
+  node: string;
+  /** At the end of the run: still running, or exited (when, and how). */
+  state: { running: true } | { running: false; exitAt?: number; code?: number | null; signal?: string | null };
+  lastSample?: Pick<Sample, 't' | 'heapInuse' | 'heapAlloc' | 'sys' | 'goroutines' | 'rss'>;
+  /** Its newest heap profile, relative to the report folder. */
+  lastProfile?: string;
 }
 
 /** Cumulative workload counters at a moment; rates are differences between points. */

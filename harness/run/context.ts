@@ -10,6 +10,7 @@ import type { LiveView } from '../report/console.ts';
 import type { RunEvent } from '../result/types.ts';
 import { makeDir } from '../fs/make-dir.ts';
 import type { Segment } from '../workloads/segment.ts';
+import { ExpectedExits } from '../faults/expected-exits.ts';
 export type { RunEvent } from '../result/types.ts';
 
 export interface RunOptions {
@@ -53,6 +54,8 @@ export class RunContext {
    */
   readonly timeline: string[] = [];
   readonly controller = new AbortController();
+  /** Node exits the scenario's faults expect (`expect: { nodeExits }`): no crash when they happen. */
+  readonly exits = new ExpectedExits(() => this.elapsedMs());
   readonly runtime: RuntimeKind;
   phase = 'setup';
   /** Stops following the caller's signal (close()). */

@@ -10,6 +10,7 @@ import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError, Interrupted, UNEXPECTED, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
+import { expectedExitResults } from '../faults/expected-exits.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary } from '../report/summary.ts';
 import { writeRunReport } from '../report/write.ts';
@@ -66,6 +67,7 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
   const oomKills: OomKill[] = [];
   let nodes: NodeReport[] = [];
   let summary: RunSummary;
+  let runningAtEnd = new Set<string>();
   try {
     await launchNetwork(plan, network, {
       dir: run.dir,
@@ -73,6 +75,7 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
       log: (line) => options.view?.log(line),
       event: (kind, detail) => run.event(kind, detail),
       onCrash: (error) => run.abort(error),
+      expectedExit: (node, info) => run.exits.claim(node, info),
       onOomKill: (node, info) => {
         const message = oomMessage(info);
         oomKills.push({ node, message });
@@ -116,7 +119,7 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
     const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloads, [...disrupted, ...unmeasured], oom);
     const measured = { ...makeSummary(run, { verdict: 'pass', exitCode: 0, error: null, nodes, budgets, phases, throughput: throughput.points }), ...segments };
     // Judged once, on every result (the history's too), before the report is written.
-    const results = [...budgets, ...(await historyResults(measured, options.history))];
+    const results = [...budgets, ...expectedExitResults(run.exits.records), ...(await historyResults(measured, options.history))];
     summary = { ...measured, budgets: results, ...verdictOf(results) };
     // Every budget skipped (no node measured, say): a pass would be a verdict on nothing.
     if (results.every((r) => r.skipped)) summary = { ...summary, ...describeFailure(new InfraError('nothing was judged: no budget gave a result (every node disrupted or unmeasured, or every budget turned off)')) };
@@ -127,10 +130,12 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
     throughput.stop();
     await releaseWorkloads(phases);
     await sampler.stop();
+    runningAtEnd = new Set(network.members.filter((m) => m.node.isRunning()).map((m) => m.node.name));
     await stopNetwork(network, { keepData: run.options.keep ?? false });
     options.view?.stop();
   }
   summary.durationMs = run.elapsedMs();
+  if (run.exits.records.length) summary.expectedExits = run.exits.report(run.dir, runningAtEnd, sampler.samples);
   await writeRunReport(summary, sampler.samples);
   return summary;
 }

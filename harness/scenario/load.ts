@@ -119,6 +119,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
     return `${where ? where + '.' : ''}${issue.keys.join(', ')}: unknown key${issue.keys.length > 1 ? 's' : ''}`;
   }
+  if (issue.code === 'invalid_union') {
+    // The alternative that got furthest into the value (a node fault's `expect`), else the one with the
+    // fewest complaints (a link fault missing its latency), names what is wrong: not "Invalid input".
+    const deepestOf = (issues: z.core.$ZodIssue[]) => issues.reduce<z.core.$ZodIssue | undefined>((a, b) => (!a || b.path.length > a.path.length ? b : a), undefined);
+    const branches = issue.errors.filter((b) => b.length > 0).map((b) => ({ deepest: deepestOf(b)!, count: b.length }));
+    const best = branches.reduce<(typeof branches)[number] | undefined>((a, b) => (!a || b.deepest.path.length > a.deepest.path.length || (b.deepest.path.length === a.deepest.path.length && b.count < a.count) ? b : a), undefined);
+    if (best && best.deepest.path.length > 0) return describeIssue({ ...best.deepest, path: [...issue.path, ...best.deepest.path] });
+  }
   return `${where || '(top level)'}: ${issue.message}`;
 }
 

@@ -3,6 +3,7 @@ import type { RunSummary } from '../summary.ts';
 import { esc, slugify } from './escape.ts';
 import { bytes, count, duration, percent } from './format.ts';
 import { budgetSpecOf } from '../../analysis/budget-table.ts';
+import { describeLastFigures } from '../../faults/expected-exits.ts';
 
 export function headerSection(summary: RunSummary): string {
   const versions = [...new Set(summary.nodes.map((n) => `${n.flavor} ${n.version}`))].join(', ') || '–';
@@ -93,6 +94,13 @@ function segmentsTable(summary: RunSummary): string {
 }
 
 /** Events (phases, snapshots, faults) in order, folded: useful when reading the charts' markers. */
+/** Nodes a fault was expected to end: each side's state at the end and what it held last (as the console says). */
+export function expectedExitsSection(summary: RunSummary): string {
+  if (!summary.expectedExits) return '';
+  const items = describeLastFigures(summary.expectedExits).map((line) => `<li>${esc(line)}</li>`);
+  return `<section id="expected-exits"><h2>Expected exits</h2><ul>${items.join('')}</ul></section>`;
+}
+
 export function eventsSection(summary: RunSummary): string {
   if (summary.events.length === 0 && summary.timeline.length === 0) return '';
   const events = summary.events.map((e) => `<tr class="ev-${esc(e.kind)}"><td class="num">${(e.t / 1000).toFixed(1)} s</td><td>${esc(e.kind)}</td><td>${esc(e.detail ?? '')}</td></tr>`);
