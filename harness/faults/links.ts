@@ -8,7 +8,9 @@
  *    are exactly the proxies it dials through and those dialed to reach it; nodes are configured to dial
  *    each other at the proxies' addresses (PrepareContext.dial);
  *  - client links: one proxy per client port of each node (RPC, websocket; never the pprof or metrics
- *    ports: the harness keeps measuring a node whatever its links suffer), used for the node's endpoints.
+ *    ports: the harness keeps measuring a node whatever its links suffer), used for the node's endpoints;
+ *  - ABCI links: one proxy per app node whose `abci` port another node dials (CometBFT in front of an
+ *    out-of-process app, nodes/simd-abci.ts), made when the dialer is prepared; the link of both nodes.
  *
  * A fault adds toxics to the proxies of its node's links (latency, bandwidth, timeout, reset_peer, slicer,
  * slow_close), or disables them ('down'), and takes them away after `for` (or at the end of the phase).
@@ -28,8 +30,10 @@ interface Route {
   upstream: string;
   /** The nodes whose links this is (a peer link belongs to both ends). */
   nodes: readonly string[];
-  kind: 'peers' | 'clients';
+  kind: LinkKind;
 }
+
+type LinkKind = 'peers' | 'clients' | 'abci';
 
 export interface LinkNodes {
   /** Each node's site, by name, and the flavor group it is in (peers are linked within a group). */
@@ -65,7 +69,7 @@ export class Links {
     return links;
   }
 
-  private route(kind: Route['kind'], key: string, upstream: string, nodes: readonly string[]): Route {
+  private route(kind: LinkKind, key: string, upstream: string, nodes: readonly string[]): Route {
     if (this.slotsUsed >= this.slots) throw new Error(`links: more routes than the ${this.slots} proxy ports placed`);
     const slot = `p${this.slotsUsed++}`;
     const route: Route = { proxy: `${kind}-${key.replace(/[^A-Za-z0-9_.-]/g, '_')}`, address: slot, upstream, nodes, kind };
@@ -73,9 +77,14 @@ export class Links {
     return route;
   }
 
-  /** The address node `from` dials `to`'s port at: through its own proxy for p2p, else directly. */
+  /**
+   * The address node `from` dials `to`'s port at: through its own proxy for p2p, through the app's ABCI
+   * proxy for 'abci' (made on the first dial: every node's ports have a slot, and an abci port is never
+   * a client route), else directly.
+   */
   dial(from: string, to: NodeSite, port: string): string {
-    const route = port === 'p2p' ? this.routes.get(`peers:${from}>${to.name}`) : undefined;
+    let route = port === 'p2p' ? this.routes.get(`peers:${from}>${to.name}`) : undefined;
+    if (port === 'abci') route = this.routes.get(`abci:${to.name}`) ?? this.route('abci', to.name, to.peer(port), [to.name, from]);
     return route ? this.site.peer(route.address) : to.peer(port);
   }
 
@@ -140,7 +149,7 @@ export class Links {
   }
 
   /** The proxies of a node's links of one kind. */
-  private proxiesOf(node: string, kind: 'peers' | 'clients' | 'all'): Route[] {
+  private proxiesOf(node: string, kind: LinkKind | 'all'): Route[] {
     return [...this.routes.values()].filter((r) => r.nodes.includes(node) && (kind === 'all' || r.kind === kind));
   }
 

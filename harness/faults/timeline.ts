@@ -8,6 +8,7 @@ import { InfraError } from '../errors.ts';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import type { Links } from './links.ts';
 import { networkFaultSchema, type NetworkFaultAction, type NetworkFaultDecl } from './toxiproxy/index.ts';
+import { expectSchema } from './expected-exits.ts';
 import type { RunContext } from '../run/context.ts';
 import { seededRandom } from '../scenario/random.ts';
 import { duration } from '../scenario/fields.ts';
@@ -29,11 +30,17 @@ export const faultSchema = z
     with: z.array(z.string().min(1)).min(1).optional(),
     /** partition: heal it after this long (else a `heal` fault of the same node, or the end of the run). */
     for: duration.refine((v) => v > 0, { message: 'expected a duration above 0' }).optional(),
+    /** Nodes this fault ends by design (a killed app ends its CometBFT): their exit after it is no crash. */
+    expect: expectSchema.optional(),
   })
   .superRefine((f, ctx) => {
     if (f.action !== 'partition' && (f.with !== undefined || f.for !== undefined)) {
       ctx.addIssue({ code: 'custom', path: [f.with !== undefined ? 'with' : 'for'], message: `only a partition takes '${f.with !== undefined ? 'with' : 'for'}'` });
     }
+    // What the fault does to its own node is chainsoak's doing, never a crash: expect names the others it ends.
+    const own = typeof f.node === 'string' ? [f.node] : f.node.oneOf;
+    const named = f.expect?.nodeExits.find((n) => own.includes(n));
+    if (named) ctx.addIssue({ code: 'custom', path: ['expect', 'nodeExits'], message: `${named} is the node this fault acts on (its ${f.action} is expected anyway); name the nodes it ends through it` });
   });
 
 export type NodeFaultDecl = z.output<typeof faultSchema>;
@@ -57,6 +64,8 @@ export interface Fault {
   for?: number;
   /** A link fault: what to do to the node's links. */
   link?: NetworkFaultDecl;
+  /** Nodes the fault ends by design (`expect.nodeExits`). */
+  expect?: string[];
 }
 
 /** Decide random times and nodes from the seed; `scale` stretches times with a --duration override. */
@@ -66,17 +75,19 @@ export function planFaults(decls: FaultDecl[], seed: number, phase: string, scal
     .map((d) => {
       const at = typeof d.at === 'number' ? d.at : d.at.between[0] + random() * (d.at.between[1] - d.at.between[0]);
       const forMs = d.for !== undefined ? { for: Math.round(d.for * scale) } : {};
-      if (isLinkFault(d)) return { at: Math.round(at * scale), action: d.action, node: d.link.node, ...forMs, link: d };
+      const expect = d.expect ? { expect: d.expect.nodeExits } : {};
+      if (isLinkFault(d)) return { at: Math.round(at * scale), action: d.action, node: d.link.node, ...forMs, ...expect, link: d };
       const node = typeof d.node === 'string' ? d.node : d.node.oneOf[Math.floor(random() * d.node.oneOf.length)]!;
-      return { at: Math.round(at * scale), action: d.action, node, ...(d.with ? { with: d.with } : {}), ...forMs };
+      return { at: Math.round(at * scale), action: d.action, node, ...(d.with ? { with: d.with } : {}), ...forMs, ...expect };
     })
     .sort((a, b) => a.at - b.at);
 }
 
 /** Every node name a fault declaration may pick or name. */
 export function faultNodes(decl: FaultDecl): string[] {
-  if (isLinkFault(decl)) return [decl.link.node];
-  return [...(typeof decl.node === 'string' ? [decl.node] : decl.node.oneOf), ...(decl.with ?? [])];
+  const expected = decl.expect?.nodeExits ?? [];
+  if (isLinkFault(decl)) return [decl.link.node, ...expected];
+  return [...(typeof decl.node === 'string' ? [decl.node] : decl.node.oneOf), ...(decl.with ?? []), ...expected];
 }
 
 /** The latest time a fault declaration may fire at. */
@@ -94,6 +105,18 @@ export interface FaultTarget {
   partition?(nodes: RunningNode[]): Promise<() => Promise<void>>;
   /** The link proxies, when the scenario has link faults. */
   links?: Links;
+}
+
+/** How the run's events name a fault. */
+export function describeFault(fault: Fault): string {
+  return fault.link ? `${fault.action} on the ${fault.link.link.of} links of ${fault.node}` : `${fault.action} ${fault.node}`;
+}
+
+/** A fault that ends nodes by design: their exits from now on are expected, and their profiles no longer compare. */
+function expectExits(run: RunContext, fault: Fault, disrupted: DisruptedNodes): void {
+  if (!fault.expect) return;
+  run.exits.arm({ node: fault.node, description: describeFault(fault) }, fault.expect);
+  for (const node of fault.expect) disrupted.add(node);
 }
 
 async function apply(node: RunningNode, action: FaultAction): Promise<void> {
@@ -139,10 +162,11 @@ export async function runFaults(run: RunContext, target: FaultTarget, faults: Fa
   try {
     for (const fault of faults) {
       await run.wait(fault.at - (Date.now() - started));
+      expectExits(run, fault, disrupted);
       if (fault.link) {
         if (!target.links) throw new InfraError(`fault ${fault.action}: the run has no link proxies`);
         const { proxies, heal: undo } = await target.links.apply(fault.link);
-        const what = `${fault.action} on the ${fault.link.link.of} links of ${fault.node}`;
+        const what = describeFault(fault);
         run.event('fault', `${what} (${proxies} proxies)${fault.for ? ` for ${fault.for} ms` : ''}`);
         const key = `${fault.node}#${fault.action}#${fault.at}`;
         const h = async () => {

@@ -18,6 +18,7 @@ import { durationMs } from '../scenario/fields.ts';
 import { cometbftBuild, cometbftVersions } from './cometbft.ts';
 import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlavor, PrepareContext } from './flavor.ts';
 import { localVersion } from './install.ts';
+import { withAbciLink } from './simd-abci.ts';
 import { ACCOUNT_BALANCE, prepareSimdGenesis, SIMD_CHAIN_ID, SIMD_DENOM, SIMD_PREFIX } from './simd-genesis.ts';
 import { cometBoundedFrames, cometEndpoints, cometListenerSettings, cometNodeProbes, nodeIdOf, quorumIndex, readyHeight, setTomlKeys, tomlSettings, traitsFor, type VersionTraits } from './tendermint-family.ts';
 
@@ -117,7 +118,7 @@ const simdEndpoints: Readonly<Record<string, EndpointTemplate>> = {
   p2p: { port: 'p2p', scheme: 'tcp' },
 };
 
-export const simd: NodeFlavor = {
+export const simd: NodeFlavor = withAbciLink({
   name: 'simd',
   defaultVersion: DEFAULT_LINE,
   build: recipeOf(DEFAULT_LINE),
@@ -159,14 +160,15 @@ export const simd: NodeFlavor = {
    * CometBFT (server/start.go), and REST's gRPC-gateway answers 503 until its gRPC connection is up, for
    * seconds after height 1 on a big genesis (100,000 accounts). Once the chain has a block, a query must
    * succeed; before it (a node started before the quorum) any answer of the listener counts, as every
-   * query fails without a block.
+   * query fails without a block. A node without REST (CometBFT of an ABCI pair, simd-abci.ts) is ready
+   * on CometBFT's readiness alone.
    */
   async isReady(endpoints, signal, details) {
     const height = await readyHeight(endpoints, signal, details);
     if (height === undefined) return false;
-    return answersHttp(`${endpoints.rest}/cosmos/base/tendermint/v1beta1/node_info`, 3_000, signal, height < 1);
+    return endpoints.rest === undefined || answersHttp(`${endpoints.rest}/cosmos/base/tendermint/v1beta1/node_info`, 3_000, signal, height < 1);
   },
-};
+}, simdOptions);
 
 const CONFIG_TOML = 'home/config/config.toml';
 const APP_TOML = 'home/config/app.toml';

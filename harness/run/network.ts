@@ -58,6 +58,8 @@ export interface LaunchHooks {
   event?(kind: string, detail: string): void;
   /** A node died on its own (not a stop chainsoak asked for). */
   onCrash?(error: InfraError): void;
+  /** Whether a fault that fired expected this exit (faults/expected-exits.ts): then it is no crash. */
+  expectedExit?(node: string, info: ExitInfo): boolean;
   /** The OOM killer ended a node (over its memory limit): a finding about the node, not a broken harness. */
   onOomKill?(node: string, info: ExitInfo): void;
 }
@@ -162,6 +164,7 @@ export async function launchNetwork(plan: NetworkPlan, network: Network, hooks: 
     hooks.event?.(node.startBy === 'fault' ? 'node-prepared' : 'node-started', `${node.name} ${node.flavor.name} ${node.version}${running.pid() ? ` pid ${running.pid()}` : ''}${how ? ` (${how})` : ''}`);
     running.onExit((info) => {
       if (info.expected) return;
+      if (hooks.expectedExit?.(node.name, info)) return hooks.event?.('node-exit-expected', `${node.name} (${describeExit(info)})`);
       if (info.oomKilled && hooks.onOomKill) return hooks.onOomKill(node.name, info);
       hooks.onCrash?.(new InfraError(`${node.name} (${node.flavor.name} ${node.version}) died during the run (${describeExit(info)}); log: ${running.logPath}`, { detail: running.logTail() }));
     });

@@ -10,6 +10,7 @@ import type { DisruptedNodes } from '../faults/timeline.ts';
 import { goroutineTotal, heapTotals, ProfileError, readProfile } from '../analysis/index.ts';
 import { ChainsoakError, InfraError, Interrupted, UNEXPECTED, UsageError } from '../errors.ts';
 import { Sampler } from '../probes/sampler.ts';
+import { expectedExitResults } from '../faults/expected-exits.ts';
 import type { Snapshot } from '../probes/snapshot.ts';
 import type { NodeReport, RunSummary } from '../report/summary.ts';
 import { writeRunReport } from '../report/write.ts';
@@ -25,6 +26,8 @@ import { launchNetwork, newNetwork, stopNetwork, type Network } from './network.
 import { planNetwork, type NetworkPlan } from './plan.ts';
 import { declaredMs } from './durations.ts';
 import { preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
+import { foldRunSegments } from './segments.ts';
+import { checkSegmentOptions } from '../workloads/segment-shares.ts';
 
 export type RunResult = RunSummary;
 
@@ -33,6 +36,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const loaded = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
   const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const plan = planNetwork(scenario, { ...(options.node ? { node: options.node } : {}), ...(options.nodesFile ? { nodesFile: options.nodesFile } : {}), ...(options.runtime ? { runtime: options.runtime } : {}) });
+  checkSegmentOptions(scenario, options);
   const run = new RunContext(scenario, { ...options, runtime: plan.runtime });
   try {
     return await runPlanned(run, plan, options);
@@ -63,6 +67,7 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
   const oomKills: OomKill[] = [];
   let nodes: NodeReport[] = [];
   let summary: RunSummary;
+  let runningAtEnd = new Set<string>();
   try {
     await launchNetwork(plan, network, {
       dir: run.dir,
@@ -70,6 +75,7 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
       log: (line) => options.view?.log(line),
       event: (kind, detail) => run.event(kind, detail),
       onCrash: (error) => run.abort(error),
+      expectedExit: (node, info) => run.exits.claim(node, info),
       onOomKill: (node, info) => {
         const message = oomMessage(info);
         oomKills.push({ node, message });
@@ -107,10 +113,13 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
     nodes = analyzed.map((a) => withReleased(a.report, released[network.members.findIndex((m) => m.node.name === a.report.name)]));
     const unmeasured = network.members.map((m) => m.node.name).filter((name) => !nodes.some((n) => n.name === name));
     const oom = { limited: plan.nodes.filter((n) => n.limits?.memBytes !== undefined).map((n) => n.name), kills: oomKills };
-    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured], oom);
-    const measured = makeSummary(run, { verdict: 'pass', exitCode: 0, error: null, nodes, budgets, phases, throughput: throughput.points });
+    // With --load-stats the load's figures are the segments', folded with the run's own.
+    const segments = options.loadStats === undefined ? undefined : await foldRunSegments(run, phases);
+    const workloads = segments?.workloads ?? workloadStats(phases);
+    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloads, [...disrupted, ...unmeasured], oom);
+    const measured = { ...makeSummary(run, { verdict: 'pass', exitCode: 0, error: null, nodes, budgets, phases, throughput: throughput.points }), ...segments };
     // Judged once, on every result (the history's too), before the report is written.
-    const results = [...budgets, ...(await historyResults(measured, options.history))];
+    const results = [...budgets, ...expectedExitResults(run.exits.records), ...(await historyResults(measured, options.history))];
     summary = { ...measured, budgets: results, ...verdictOf(results) };
     // Every budget skipped (no node measured, say): a pass would be a verdict on nothing.
     if (results.every((r) => r.skipped)) summary = { ...summary, ...describeFailure(new InfraError('nothing was judged: no budget gave a result (every node disrupted or unmeasured, or every budget turned off)')) };
@@ -121,10 +130,12 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
     throughput.stop();
     await releaseWorkloads(phases);
     await sampler.stop();
+    runningAtEnd = new Set(network.members.filter((m) => m.node.isRunning()).map((m) => m.node.name));
     await stopNetwork(network, { keepData: run.options.keep ?? false });
     options.view?.stop();
   }
   summary.durationMs = run.elapsedMs();
+  if (run.exits.records.length) summary.expectedExits = run.exits.report(run.dir, runningAtEnd, sampler.samples);
   await writeRunReport(summary, sampler.samples);
   return summary;
 }

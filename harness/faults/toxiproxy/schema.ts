@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { duration, durationMs, size } from '../../scenario/fields.ts';
 import type { Toxic, ToxicStream } from './toxics.ts';
+import { expectSchema } from '../expected-exits.ts';
 
 /** Sizes in whole bytes. */
 const bytes = size.transform((v) => Math.round(v));
@@ -22,9 +23,12 @@ const common = {
   for: duration.refine((v) => v > 0, { message: 'expected a duration above 0' }).optional(),
   /**
    * The node whose links are affected: `of` 'peers' (default: its p2p links to and from every other node),
-   * 'clients' (the harness's RPC and websocket connections to it), or 'all'.
+   * 'clients' (the harness's RPC and websocket connections to it), 'abci' (the ABCI connection between an
+   * out-of-process app and its CometBFT: the app node's or the consensus node's), or 'all'.
    */
-  link: z.strictObject({ node: z.string().min(1), of: z.enum(['peers', 'clients', 'all']).default('peers') }),
+  link: z.strictObject({ node: z.string().min(1), of: z.enum(['peers', 'clients', 'abci', 'all']).default('peers') }),
+  /** Nodes this fault ends by design (CometBFT stops itself when its ABCI link is cut): their exit after it is no crash. */
+  expect: expectSchema.optional(),
 };
 
 const toxicCommon = {

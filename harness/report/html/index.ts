@@ -14,7 +14,7 @@ import { esc, slugify } from './escape.ts';
 import { flameSection } from './flame.ts';
 import { goroutineSection } from './goroutines.ts';
 import { goroutineGrowthTable, heapGrowthTable, patternsSection, provenLeaksSection, trendEvidenceSection, sampleRateNote } from './growth.ts';
-import { eventsSection, headerSection } from './header.ts';
+import { eventsSection, expectedExitsSection, headerSection } from './header.ts';
 import { fileLink, nodeFilesSection, runFilesSection } from './links.ts';
 import { memorySection } from './memory.ts';
 import { normalizeSummary } from './normalize.ts';
@@ -35,7 +35,7 @@ export async function renderHtmlReport(given: RunSummary, samples: Sample[]): Pr
   const summary = normalizeSummary(given);
   const assets = await loadAssets();
   const data = chartData(summary, samples);
-  const body = [headerSection(summary), chartsSection(data, summary, samples)];
+  const body = [headerSection(summary), expectedExitsSection(summary), chartsSection(data, summary, samples)];
   for (const node of summary.nodes) body.push(nodeSection(summary, node));
   body.push(eventsSection(summary), runFilesSection(summary));
   const toc = [
