@@ -1,7 +1,7 @@
 // A simd chain through the CLI, as a user runs it: one validator, a light load (block subscriptions over
 // its CometBFT websocket), profiles before and after, a verdict. About 25 s with the binary cached.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunSummary } from 'chainsoak';
@@ -41,5 +41,6 @@ describe('simd end to end through the CLI', function () {
     assert.equal(summary!.workloads[0]!.accepted, 8);
     assert.ok(existsSync(path.join(summary!.reportDir, 'report.html')));
     assert.deepEqual(processesMatching(summary!.reportDir), [], 'no node left behind');
+    rmSync(dir, { recursive: true, force: true }); // kept when an assertion failed, for a look
   });
 });
