@@ -51,12 +51,19 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
   let lateTicks = 0;
   const sentPerLane: number[] = new Array(o.lanes).fill(0);
 
+  /** Ends the current wait early: set while the loop waits at the in-flight cap. */
+  let wake: (() => void) | undefined;
+
   while (!o.signal.aborted && cursor < o.limit) {
     const now = performance.now();
     if (now >= end) break;
     if (now - nextTick > o.tickMs) lateTicks++;
     const room = o.maxInFlight - o.inFlight();
-    const due = room <= 0 ? 0 : Math.min(pacer.due(now), o.limit - cursor, room * o.batchSize);
+    const wanted = Math.min(pacer.due(now), o.limit - cursor);
+    const due = room <= 0 ? 0 : Math.min(wanted, room * o.batchSize);
+    // Items due that the cap held back: wait for a request to end, not for the next tick (a freed slot
+    // left idle until the tick would bound the rate at maxInFlight requests per tick).
+    const capped = wanted > due;
     if (due > 0) {
       for (let i = cursor; i < cursor + due; i++) perLane[o.lanes === 1 ? 0 : o.laneOf(i)]!.push(i);
       cursor += due;
@@ -67,14 +74,31 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
         for (let k = 0; k < list.length; k += o.batchSize) {
           const p = o.send(lane, list.length <= o.batchSize ? list : list.slice(k, k + o.batchSize));
           inflight.add(p);
-          void p.finally(() => inflight.delete(p));
+          void p.finally(() => {
+            inflight.delete(p);
+            wake?.();
+          });
         }
         perLane[lane] = [];
       }
     }
     nextTick += o.tickMs;
     const wait = nextTick - performance.now();
-    if (wait > 0) await sleep(Math.min(wait, end - performance.now()), o.signal);
+    if (wait > 0 && capped) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          o.signal.removeEventListener('abort', done);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(wait, end - performance.now()));
+        o.signal.addEventListener('abort', done, { once: true });
+        wake = done;
+      });
+      // Woken before the tick: the tick is still ahead.
+      if (performance.now() < nextTick) nextTick -= o.tickMs;
+    } else if (wait > 0) await sleep(Math.min(wait, end - performance.now()), o.signal);
     else nextTick = performance.now();
   }
   // Drain: every request has its own timeout, so this is bounded.

@@ -3,8 +3,9 @@
  * floods' paced loop (paced-loop.ts) and JSON-RPC client (jsonrpc.ts), one body per request, the answer
  * read the way the floods read it (an `"error"` member is a failed request).
  *   node --import tsx ours-child.ts <url> <bodies file> <rate> <durationMs> <connections>
- * Prints one JSON line: { requests, ok, errors, windowMs, errorSample }.
+ * Prints one JSON line: { requests, ok, errors, windowMs, errorSample, skipped, lateTicks }.
  */
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { JsonRpcHttpClient } from '../../workloads/jsonrpc.ts';
 import { pacedLoop } from '../../workloads/paced-loop.ts';
@@ -17,6 +18,8 @@ const connections = Number(connectionsText);
 const bodies = readFileSync(file!, 'utf8').split('\n').filter(Boolean);
 const client = new JsonRpcHttpClient(url!, { timeoutMs: 10_000, maxSockets: connections });
 const signal = AbortSignal.timeout(durationMs + 15_000);
+// Every request in flight listens to the signal, as in the floods (localAbort).
+setMaxListeners(connections + 8, signal);
 let ok = 0;
 let errors = 0;
 let inFlight = 0;
@@ -55,5 +58,14 @@ const loop = await pacedLoop({
   },
 });
 client.close();
-const result: GeneratorResult = { requests: loop.cursor, ok, errors, windowMs: loop.windowMs, ...(errorSample ? { errorSample } : {}) };
+const result: GeneratorResult & { skipped: number; lateTicks: number } = {
+  requests: loop.cursor,
+  ok,
+  errors,
+  windowMs: loop.windowMs,
+  ...(errorSample ? { errorSample } : {}),
+  // Why it fell short, when it did: items the pacer dropped behind schedule, ticks that started late.
+  skipped: loop.skipped,
+  lateTicks: loop.lateTicks,
+};
 console.log(JSON.stringify(result));
