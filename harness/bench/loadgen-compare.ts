@@ -102,7 +102,7 @@ async function highest(gen: LoadGenerator, node: TargetNode, steps: number[], di
     const achieved = achievedRate(run);
     out.achieved = Math.max(out.achieved, achieved);
     if (run.errors > 0 || achieved < 0.95 * rate) {
-      out.stoppedAt = `${rate}/s: achieved ${achieved.toFixed(0)}/s, ${run.errors} errors${run.errorSample ? ` (${run.errorSample.slice(0, 80)})` : ''}`;
+      out.stoppedAt = `${rate}/s: achieved ${achieved.toFixed(0)}/s, ${run.errors} errors${run.errorSample ? ` (${run.errorSample.slice(0, 80)})` : ''}${run.schedule ? `; ${run.schedule}` : ''}`;
       break;
     }
     out.sustained = rate;
@@ -122,7 +122,7 @@ async function compareOn(plan: TargetPlan, generators: LoadGenerator[], row: Row
       const r = c.run;
       row(
         `   ${gen.name}: CPU per 1,000 requests at ${plan.rate}/s for ${seconds} s`,
-        `${(c.cpuMsPer1k / 1000).toFixed(3)} CPU-s (start-up ${c.startupCpuMs.toFixed(0)} ms off); achieved ${achievedRate(r).toFixed(0)}/s, ${r.ok}/${r.requests} ok, ${r.errors} errors`,
+        `${(c.cpuMsPer1k / 1000).toFixed(3)} CPU-s (start-up ${c.startupCpuMs.toFixed(0)} ms off); achieved ${achievedRate(r).toFixed(0)}/s, ${r.ok}/${r.requests} ok, ${r.errors} errors${r.schedule ? `; ${r.schedule}` : ''}`,
       );
     }
     const highs = new Map<string, Highest>();

@@ -29,6 +29,8 @@ export interface GeneratorResult {
   /** From the first request sent to the last answer (or the generator's end). */
   windowMs: number;
   errorSample?: string;
+  /** What the generator says about keeping its schedule, where it says anything (ours: skipped items, late ticks). */
+  schedule?: string;
 }
 
 export interface LoadGenerator {

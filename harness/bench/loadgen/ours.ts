@@ -11,5 +11,8 @@ export const ours: LoadGenerator = {
     file: process.execPath,
     args: ['--import', 'tsx', child, run.url, run.bodiesFile, String(run.rate), String(run.durationMs), String(run.connections)],
   }),
-  result: async (stdout) => JSON.parse(stdout.trim().split('\n').at(-1)!) as GeneratorResult,
+  result: async (stdout) => {
+    const { skipped, lateTicks, ...result } = JSON.parse(stdout.trim().split('\n').at(-1)!) as GeneratorResult & { skipped: number; lateTicks: number };
+    return { ...result, schedule: `${skipped} skipped behind schedule, ${lateTicks} late ticks` };
+  },
 };

@@ -10,16 +10,17 @@ import { sendingMs, type GeneratorResult, type LoadGenerator } from './generator
 
 export const wrkScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'wrk-bodies.lua');
 
-/** `wrk -v`'s first line, or undefined when wrk is not installed. */
+/** `wrk -v`'s version ('wrk debian/4.1.0-3+b2'), or undefined when wrk is not installed. */
 export function wrkVersion(): string | undefined {
   try {
     // wrk -v prints its version and usage, and exits 1.
-    return execFileSync('wrk', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).split('\n')[0];
+    return versionOf(execFileSync('wrk', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
   } catch (error) {
-    const out = (error as { stdout?: string }).stdout;
-    return out?.startsWith('wrk ') ? out.split('\n')[0] : undefined;
+    return versionOf((error as { stdout?: string }).stdout ?? '');
   }
 }
+
+const versionOf = (out: string) => (out.startsWith('wrk ') ? out.split('\n')[0]!.split(' [')[0] : undefined);
 
 /** The line wrk-bodies.lua's done() prints. */
 export function wrkCounts(stdout: string): GeneratorResult {
