@@ -11,7 +11,8 @@
  * Ratios printed: ours / vegeta CPU per request; ours / the node's saturation rate. Every generator is a
  * child process, ended after its run (or killed 30 s past it); the nodes are stopped at the end, or on
  * Ctrl-C. BENCH_LOADGEN_TARGETS=geth,cometbft chooses targets; BENCH_LOADGEN_CONNECTIONS (default 64)
- * bounds connections for all three.
+ * bounds connections for all three; BENCH_LOADGEN_THREADS (default 2) sets wrk's threads and vegeta's
+ * GOMAXPROCS (1: one thread each, as chainsoak's JavaScript).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -31,6 +32,8 @@ const numbers = (text: string) => text.split(',').map(Number).filter((n) => n > 
 const seconds = Number(env('SECONDS', '10'));
 const stepSeconds = Number(env('STEP_SECONDS', '3'));
 const connections = Number(env('CONNECTIONS', '64'));
+/** wrk's threads and vegeta's GOMAXPROCS; chainsoak's generator runs its JavaScript on one thread. */
+const threads = Number(env('THREADS', String(Math.min(2, os.cpus().length))));
 
 interface TargetPlan {
   kind: TargetKind;
@@ -144,10 +147,10 @@ async function compareOn(plan: TargetPlan, generators: LoadGenerator[], row: Row
 
 export async function loadgenCompare(row: Row): Promise<void> {
   const only = env('TARGETS', 'geth,cometbft').split(',');
-  const generators: LoadGenerator[] = [ours, vegeta(await ensureVegeta())];
+  const generators: LoadGenerator[] = [ours, vegeta(await ensureVegeta(), threads)];
   const wrkLine = wrkVersion();
-  if (wrkLine) generators.push(wrk(2));
-  row('8. load generators', `chainsoak, vegeta ${VEGETA_VERSION}, ${wrkLine ?? 'wrk: not installed (sh test/support/ensure-wrk.sh), left out'}`);
+  if (wrkLine) generators.push(wrk(threads));
+  row('8. load generators', `chainsoak, vegeta ${VEGETA_VERSION}, ${wrkLine ?? 'wrk: not installed (sh test/support/ensure-wrk.sh), left out'}; ${threads} thread(s) for vegeta and wrk`);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-loadgen-'));
   const stub = await stubServer();
   // Ctrl-C: kill the generator that runs, stop the node, leave with 130.

@@ -75,7 +75,7 @@ describe('load-generator bench (stub server, no node)', function () {
 
   it('vegeta, from its JSON targets, sends every body once at the rate', async function () {
     this.timeout(300_000); // a cold cache builds vegeta first (about 20 s)
-    await sendsEveryBodyOnce(vegeta(await ensureVegeta()));
+    await sendsEveryBodyOnce(vegeta(await ensureVegeta(), 1));
   });
 
   it('wrk, through wrk-bodies.lua, sends every body once at the rate', async function () {

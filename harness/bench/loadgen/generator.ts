@@ -37,7 +37,8 @@ export interface LoadGenerator {
   readonly name: string;
   /** Files the generator needs beside the bodies (vegeta's targets, wrk's script). */
   prepare?(run: GeneratorRun): Promise<void>;
-  command(run: GeneratorRun): { file: string; args: string[] };
+  /** env: variables added to the bench's own (vegeta's GOMAXPROCS). */
+  command(run: GeneratorRun): { file: string; args: string[]; env?: Record<string, string> };
   /** Its result, from its stdout and whatever files it wrote. */
   result(stdout: string, run: GeneratorRun): Promise<GeneratorResult>;
 }
@@ -66,9 +67,9 @@ export const runningGenerators = new Set<import('node:child_process').ChildProce
  */
 export async function runMeasured(gen: LoadGenerator, run: GeneratorRun): Promise<MeasuredRun> {
   await gen.prepare?.(run);
-  const { file, args } = gen.command(run);
+  const { file, args, env } = gen.command(run);
   const before = reapedChildrenCpuMs();
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
   runningGenerators.add(child);
   let stdout = '';
   let stderr = '';

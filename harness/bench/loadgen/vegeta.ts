@@ -62,9 +62,10 @@ export function vegetaCounts(jsonLines: string): GeneratorResult {
 }
 
 /**
+ * `threads`: GOMAXPROCS, the OS threads running Go code at once (Go's default: one per core).
  * vegeta attack at a constant rate over the run's targets (it cycles through them until the duration
  * ends: sendingMs keeps it to each body once); its results decoded after it ended (not measured). */
-export function vegeta(binary: string): LoadGenerator {
+export function vegeta(binary: string, threads?: number): LoadGenerator {
   const targets = (run: GeneratorRun) => path.join(run.dir, 'vegeta-targets.json');
   const results = (run: GeneratorRun) => path.join(run.dir, 'vegeta-results.bin');
   return {
@@ -79,6 +80,7 @@ export function vegeta(binary: string): LoadGenerator {
         'attack', '-format', 'json', '-targets', targets(run), '-rate', `${run.rate}/1s`, '-duration', `${sendingMs(run)}ms`,
         '-timeout', '10s', '-max-connections', String(run.connections), '-output', results(run),
       ],
+      ...(threads ? { env: { GOMAXPROCS: String(threads) } } : {}),
     }),
     async result(_stdout, run) {
       const { stdout } = await execFileAsync(binary, ['encode', '--to', 'json', results(run)], { maxBuffer: 1 << 30 });

@@ -31,8 +31,8 @@ export function wrkCounts(stdout: string): GeneratorResult {
   return { requests: answered + transport, ok: answered - failed, errors, windowMs: durationUs / 1000, ...(errors ? { errorSample: `${failed} failed answers, ${transport} transport errors` } : {}) };
 }
 
-/** Two threads: the machines this bench is for have 2 cores or more (wrk's -c is split between them). */
-export function wrk(threads = 2): LoadGenerator {
+/** `threads`: wrk's -t (its -c is split between them). */
+export function wrk(threads: number): LoadGenerator {
   return {
     name: 'wrk',
     command: (run) => ({
