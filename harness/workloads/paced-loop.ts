@@ -1,7 +1,7 @@
 /**
  * The open-loop generator every flood shares: each tick, hand out what the target rate makes due, group
  * it by lane (node), cut it into batches and send them without waiting, bounded by a count, a duration,
- * the abort signal and a cap on requests in flight. A slow node makes the loop skip (Pacer's maxBurst),
+ * the abort signal and a cap on requests in flight. A node slow for more than 2 s makes the loop skip (Pacer's maxBurst),
  * never pile up memory.
  */
 import { Pacer, sleep, startCpuMeter } from './stats.ts';
@@ -39,7 +39,10 @@ export interface PacedLoopResult {
 }
 
 export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
-  const pacer = new Pacer(o.rate, { maxBurst: Math.max(1, Math.ceil(o.rate / 2)) });
+  // Two seconds of backlog are caught up after a stall (a CometBFT commit holds broadcasts for a moment):
+  // with half a second, a node that answered everything still lost a quarter of a 4,000/s flood to skips
+  // (bench 8, docs/benchmarks.md); vegeta and wrk catch up too.
+  const pacer = new Pacer(o.rate, { maxBurst: Math.max(1, Math.ceil(o.rate * 2)) });
   const cpu = startCpuMeter();
   const inflight = new Set<Promise<void>>();
   const perLane: number[][] = Array.from({ length: o.lanes }, () => []);
