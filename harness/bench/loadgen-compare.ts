@@ -43,7 +43,7 @@ interface TargetPlan {
 
 const plans: TargetPlan[] = [
   { kind: gethTarget, rate: Number(env('GETH_RATE', '500')), steps: numbers(env('GETH_STEPS', '1000,2000,3000')) },
-  { kind: cometTarget, rate: Number(env('COMET_RATE', '1000')), steps: numbers(env('COMET_STEPS', '2000,4000,6000')) },
+  { kind: cometTarget, rate: Number(env('COMET_RATE', '1000')), steps: numbers(env('COMET_STEPS', '2000,4000,6000,8000,10000')) },
 ];
 
 /** A server on 127.0.0.1 that answers every request with a JSON-RPC result: generators' start-up runs go here. */
@@ -135,7 +135,9 @@ async function compareOn(plan: TargetPlan, generators: LoadGenerator[], row: Row
       row(`   ${gen.name}: highest rate sustained (steps ${plan.steps.join(', ')}/s, ${stepSeconds} s)`, `${h.sustained}/s; best achieved ${h.achieved.toFixed(0)}/s${h.stoppedAt ? `; stopped at ${h.stoppedAt}` : ''}`);
     }
     const saturation = Math.max(...[...highs.values()].map((h) => h.achieved));
-    row(`   the node's saturation rate (the highest any generator achieved)`, `${saturation.toFixed(0)}/s`);
+    const top = plan.steps.at(-1)!;
+    const ceiling = [...highs.values()].every((h) => h.sustained === top);
+    row(`   the node's saturation rate (the highest any generator achieved)`, `${saturation.toFixed(0)}/s${ceiling ? ` (every generator sustained ${top}/s: the node saturates above it, add steps)` : ''}`);
     const mine = costs.get(ours.name)!;
     const theirs = costs.get('vegeta');
     if (theirs) row('   ratio: chainsoak / vegeta CPU per request (goal <= 1)', (mine.cpuMsPer1k / theirs.cpuMsPer1k).toFixed(2));

@@ -17,7 +17,7 @@ import type { RunningNode } from '../runtimes/runtime.ts';
 import { presignTransfers, type SenderInfo } from './geth-presign.ts';
 import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
-import { PacedTotals, pacedLoop } from './paced-loop.ts';
+import { PacedTotals, defaultTickMs, pacedLoop } from './paced-loop.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
@@ -31,7 +31,7 @@ export interface GethTxFloodOptions {
   /** Largest number of txs in one JSON-RPC batch request; 1 sends plain single requests. Default 100. */
   batch?: number;
   /**
-   * Pacing tick in ms. Default: about 8 txs per tick, between 20 and 100 ms (each wake-up and request
+   * Pacing tick in ms. Default (paced-loop.ts defaultTickMs): about 8 txs per tick, between 20 and 100 ms (2 and 100 with batch 1; each wake-up and request
    * costs the generator ~0.2-0.8 ms of CPU, so low rates use longer ticks).
    */
   tickMs?: number;
@@ -56,7 +56,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
   const senderCount = Math.floor(opts.senders);
   const maxTxs = Math.floor(opts.maxTxs);
   const batchSize = Math.max(1, Math.floor(opts.batch ?? 100));
-  const tickMs = Math.max(1, opts.tickMs ?? Math.min(100, Math.max(20, Math.round(8000 / opts.rate))));
+  const tickMs = Math.max(1, opts.tickMs ?? defaultTickMs(opts.rate, batchSize));
   const maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 32));
   const recipientCount = Math.max(1, Math.floor(opts.recipients ?? 16));
   const maxFeePerGas = BigInt(Math.round((opts.maxFeePerGasGwei ?? 2000) * 1e9));

@@ -6,6 +6,17 @@
  */
 import { Pacer, sleep, startCpuMeter } from './stats.ts';
 
+/**
+ * The floods' default pacing tick: about 8 transactions a tick, between 20 and 100 ms (each wake-up costs
+ * the generator CPU, so low rates use longer ticks). One transaction a request: down to 2 ms, because a
+ * 20 ms tick at 4,000/s sends 80 requests at once and the node answers each burst's tail late; with 64
+ * in flight that held a flood to 3,400-3,800/s on CometBFT where vegeta and wrk, spreading their
+ * requests, reached 6,000/s (bench 8, docs/benchmarks.md).
+ */
+export function defaultTickMs(rate: number, batchSize: number): number {
+  return Math.min(100, Math.max(batchSize === 1 ? 2 : 20, Math.round(8000 / rate)));
+}
+
 export interface PacedLoopOptions {
   rate: number;
   tickMs: number;

@@ -8,7 +8,7 @@
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { JsonRpcHttpClient } from '../../workloads/jsonrpc.ts';
-import { pacedLoop } from '../../workloads/paced-loop.ts';
+import { defaultTickMs, pacedLoop } from '../../workloads/paced-loop.ts';
 import { answerFailed, type GeneratorResult } from './generator.ts';
 
 const [url, file, rateText, durationText, connectionsText] = process.argv.slice(2);
@@ -31,8 +31,7 @@ const failed = (what: string) => {
 
 const loop = await pacedLoop({
   rate,
-  // The floods' tick: about 8 requests a tick, between 20 and 100 ms.
-  tickMs: Math.min(100, Math.max(20, Math.round(8000 / rate))),
+  tickMs: defaultTickMs(rate, 1), // the floods' tick for one tx a request
   from: 0,
   limit: bodies.length,
   durationMs,
