@@ -43,7 +43,7 @@ interface TargetPlan {
 
 const plans: TargetPlan[] = [
   { kind: gethTarget, rate: Number(env('GETH_RATE', '500')), steps: numbers(env('GETH_STEPS', '1000,2000,3000')) },
-  { kind: cometTarget, rate: Number(env('COMET_RATE', '1000')), steps: numbers(env('COMET_STEPS', '2000,4000,6000,8000,10000')) },
+  { kind: cometTarget, rate: Number(env('COMET_RATE', '1000')), steps: numbers(env('COMET_STEPS', '2000,5000,10000,15000,20000')) },
 ];
 
 /** A server on 127.0.0.1 that answers every request with a JSON-RPC result: generators' start-up runs go here. */
