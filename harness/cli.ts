@@ -4,9 +4,9 @@
  */
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { checkOutputFile, checkOutputFolder, durationArg, nonEmptyArg, positiveIntArg, seedArg, tagsArg } from './cli/flags.ts';
+import { checkInputFolder, checkOutputFile, checkOutputFolder, durationArg, nonEmptyArg, positiveIntArg, seedArg, tagsArg } from './cli/flags.ts';
 import { exitOnSignals, printRunError, runToExit } from './cli/exit.ts';
-import { dropEmptyEnv, envOption, planOptions } from './cli/options.ts';
+import { dropEmptyEnv, envOption, planOptions, segmentOption } from './cli/options.ts';
 import { humanOutput, printJson } from './cli/output.ts';
 import type { PlanFlags } from './cli/scenarios.ts';
 import { versionLine } from './cli/version.ts';
@@ -45,7 +45,8 @@ const scenarioCommand = (name: string, description: string) =>
     .argument('<paths...>', 'scenario files or folders')
     .addOption(planOptions.node())
     .addOption(planOptions.runtime())
-    .addOption(planOptions.nodes());
+    .addOption(planOptions.nodes())
+    .addOption(segmentOption('send only segment i of n of every workload (its share of the rate and count, its own senders and keys)'));
 
 scenarioCommand('run', 'run scenario files (or every scenario in a folder) and print a verdict')
   .addOption(envOption('tag', '--tag <tag>', 'run only the scenarios with this tag (repeatable, or comma-separated: any of them)').argParser(tagsArg))
@@ -59,7 +60,22 @@ scenarioCommand('run', 'run scenario files (or every scenario in a folder) and p
   .option('--fail-fast', 'stop after the first scenario that does not pass (its exit code)')
   .option('--json', 'print the runs\' summaries as a JSON array on stdout (each as its summary.json); human lines go to stderr')
   .addOption(new Option('--quiet', 'no live view, only the verdict'))
+  .addOption(envOption('loadStats', '--load-stats <dir>', 'fold the stats of the `chainsoak load` segments written into this folder into the report (the run sends only its own --segment, if any)').argParser(nonEmptyArg))
   .action(runCommand);
+
+program
+  .command('load')
+  .description("send only the workloads of a scenario's phases, as one segment, to running nodes; write their stats for the judging run")
+  .argument('<scenario>', 'scenario file')
+  .addOption(planOptions.node())
+  .addOption(planOptions.runtime())
+  .addOption(planOptions.nodes())
+  .addOption(segmentOption('the segment this process sends: i of n (default 1/1, the whole load)'))
+  .addOption(envOption('loadStats', '--load-stats <file>', 'write the stats here (a folder: a file named after the scenario and segment in it)').argParser(nonEmptyArg).makeOptionMandatory())
+  .addOption(envOption('duration', '--duration <duration>', "total duration of the phases, e.g. '5m' (proportions kept)").argParser(durationArg))
+  .addOption(envOption('seed', '--seed <n>', "seed for every random choice: the judging run's").argParser(seedArg))
+  .addOption(new Option('--quiet', 'no progress lines, only the figures'))
+  .action(async (file: string, flags: import('./cli/load.ts').LoadFlags) => (await import('./cli/load.ts')).loadCommand(file, flags, interrupt.signal));
 
 scenarioCommand('validate', 'check scenario files (or folders) as run does before it starts, without building or starting anything')
   .action(async (paths: string[], flags: PlanFlags) => (await import('./cli/validate.ts')).validateCommand(paths, flags, interrupt.signal));
@@ -142,12 +158,18 @@ interface RunFlags extends PlanFlags {
   failFast?: boolean;
   json?: boolean;
   quiet?: boolean;
+  loadStats?: string;
 }
 
 async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
   // The checks first, without the run machinery: a mistake in a flag or a scenario costs little.
   const { planOverrides, planRun } = await import('./cli/scenarios.ts');
   const planned = await planRun(paths, opts, interrupt.signal);
+  if (opts.segment || opts.loadStats !== undefined) {
+    const { checkSegmentOptions } = await import('./workloads/segment-shares.ts');
+    if (opts.loadStats !== undefined) checkInputFolder('--load-stats', opts.loadStats);
+    for (const { scenario } of planned) checkSegmentOptions(scenario, opts);
+  }
   const { appendHistory, binaryFor, checkHistoryFile, ConsoleView, goExperimentOf, historyEntry, runScenario, verdictTable, writeJUnit } = await runDeps();
   // A --history elsewhere first (one that cannot be written leaves no empty reports folder behind); the
   // default one lives in the reports folder, which is checked first then, so the error names --reports.
@@ -178,6 +200,8 @@ async function runCommand(paths: string[], opts: RunFlags): Promise<void> {
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
       keep: Boolean(opts.keep),
       reportsDir: opts.reports,
+      ...(opts.segment ? { segment: opts.segment } : {}),
+      ...(opts.loadStats !== undefined ? { loadStats: opts.loadStats } : {}),
       signal: interrupt.signal,
       ...(view ? { view } : {}),
       history: { file: historyFile, ...(opts.againstHistory !== undefined ? { against: opts.againstHistory } : {}) },

@@ -24,7 +24,11 @@ export { ChainsoakError, UsageError, InfraError, Interrupted, isChainsoakError }
 export { flavors } from './nodes/registry.ts';
 export type { NodeFlavor } from './nodes/flavor.ts';
 export { buildLeakyNode, LEAK_PATTERNS, type LeakPattern, type LeakyNodeOptions } from './nodes/leaky-node.ts';
-export type { Workload } from './workloads/workload.ts';
+export type { Workload, WorkloadContext } from './workloads/workload.ts';
+export { defineWorkload } from './workloads/define.ts';
+export type { DefineContext, ExecutorInput, OpContext, OpOutcome, WorkloadClient, WorkloadDefinition, WorkloadEntry, WorkloadInstance } from './workloads/define.ts';
+/** zod, the schema library of workload options: a workload file imports it from here, the same instance chainsoak uses. */
+export { z } from 'zod';
 
 export async function runScenario(...args: Parameters<typeof RunScenario>): ReturnType<typeof RunScenario> {
   return (await import('./run/run-scenario.ts')).runScenario(...args);

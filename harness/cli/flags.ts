@@ -8,6 +8,7 @@ import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../errors.ts';
 import { makeDir } from '../fs/make-dir.ts';
 import { formatDuration, MAX_SEED, MAX_WAIT_MS, parseDuration } from '../scenario/units.ts';
+import { parseSegment, type Segment } from '../workloads/segment.ts';
 
 /** '90s', '5m': above 0 and at most what a timer holds. */
 export function durationArg(value: string): number {
@@ -25,6 +26,24 @@ export function seedArg(value: string): number {
 export function positiveIntArg(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) throw new InvalidArgumentError('expected a whole number of at least 1');
   return Number(value);
+}
+
+/** `--segment 2/4`: segment i of n, 1 ≤ i ≤ n ≤ 10,000. */
+export function segmentArg(value: string): Segment {
+  const segment = parseSegment(value);
+  if (!segment) throw new InvalidArgumentError('expected i/n with 1 ≤ i ≤ n ≤ 10000, such as 2/4');
+  return segment;
+}
+
+/** A folder the command reads (`run --load-stats`): it must be there already. */
+export function checkInputFolder(flag: string, dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (error) {
+    throw new UsageError(`${flag} ${dir}: no such folder (${codeOf(error)})`);
+  }
+  if (!isDir) throw new UsageError(`${flag} ${dir}: is a file; give the folder the load segments write their stats into`);
 }
 
 /** `--tag a --tag b,c`: every tag, in order; an empty one is a mistake. */

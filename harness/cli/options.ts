@@ -4,7 +4,7 @@
  * one-line usage error naming the variable.
  */
 import { Option } from 'commander';
-import { nonEmptyArg } from './flags.ts';
+import { nonEmptyArg, segmentArg } from './flags.ts';
 
 /** Names of the variables, by flag: the documentation (docs/cli.md) lists the same. */
 export const FLAG_ENV = {
@@ -18,6 +18,8 @@ export const FLAG_ENV = {
   history: 'CHAINSOAK_HISTORY',
   againstHistory: 'CHAINSOAK_AGAINST_HISTORY',
   tag: 'CHAINSOAK_TAG',
+  segment: 'CHAINSOAK_SEGMENT',
+  loadStats: 'CHAINSOAK_LOAD_STATS',
 } as const;
 
 /** An option that also reads its variable from FLAG_ENV. */
@@ -39,3 +41,6 @@ export const planOptions = {
   runtime: () => envOption('runtime', '--runtime <kind>', "where the nodes run (default: the scenario's runtime, else process)").choices(['process', 'container', 'external']),
   nodes: () => envOption('nodes', '--nodes <file>', "with --runtime external: a JSON file with each running node's URLs (see docker-compose.nodes.json)").argParser(nonEmptyArg),
 };
+
+/** `--segment i/n` (k8s: from the Job's completion index), the same on `run` and `load`. */
+export const segmentOption = (what: string) => envOption('segment', '--segment <i/n>', what).argParser(segmentArg);

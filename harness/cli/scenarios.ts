@@ -10,12 +10,15 @@ import { planNetwork, type NetworkPlan, type PlanOverrides } from '../run/plan.t
 import type { RuntimeKind } from '../runtimes/runtime.ts';
 import { loadScenarioFile, scenarioFilesIn } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import type { Segment } from '../workloads/segment.ts';
 
 /** The flags that change a scenario's plan: the same on `run` and `validate`. */
 export interface PlanFlags {
   node?: string;
   runtime?: RuntimeKind;
   nodes?: string;
+  /** `--segment i/n`: checked against every workload (segment-shares.ts). */
+  segment?: Segment;
 }
 
 export interface Planned {

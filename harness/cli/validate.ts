@@ -7,6 +7,7 @@ import { ChainsoakError, UsageError } from '../errors.ts';
 import { planNetwork, type NetworkPlan } from '../run/plan.ts';
 import { loadScenarioFile } from '../scenario/load.ts';
 import type { Scenario } from '../scenario/schema.ts';
+import { checkSegmentable } from '../workloads/segment-shares.ts';
 import { checkNodeFlag, filesOf, planOverrides, type PlanFlags } from './scenarios.ts';
 
 export async function validateCommand(paths: string[], flags: PlanFlags, signal?: AbortSignal): Promise<void> {
@@ -27,6 +28,7 @@ export async function validateCommand(paths: string[], flags: PlanFlags, signal?
     for (const file of line) {
       const result = await checked(async () => {
         const scenario = await loadScenarioFile(file, signal ? { signal } : {});
+        if (flags.segment) checkSegmentable(scenario, flags.segment);
         return { scenario, plan: planNetwork(scenario, planOverrides(flags)) };
       });
       if (typeof result === 'string') {

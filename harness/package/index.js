@@ -23,4 +23,6 @@ export const {
   flavors,
   buildLeakyNode,
   LEAK_PATTERNS,
+  defineWorkload,
+  z,
 } = api;

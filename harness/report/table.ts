@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import { linksWorthSaying } from '../analysis/growth-link.ts';
 import { describeProvenLeaks } from '../analysis/proven-leaks.ts';
 import type { RunSummary } from './summary.ts';
+import type { SegmentsReport } from '../result/types.ts';
 
 export function verdictTable(summary: RunSummary): string {
   const table = new Table({ head: ['node', 'budget', 'observed / limit', 'result'], style: { head: [], border: [] } });
@@ -38,8 +39,22 @@ export function verdictTable(summary: RunSummary): string {
       for (const s of node.provenLeaks.stacks.slice(0, 3)) lines.push(`  ${String(s.count).padStart(6)} (${s.newSinceBefore >= 0 ? '+' : ''}${s.newSinceBefore})  ${s.blockedIn} ← … ← ${s.entry}`);
     }
   }
+  if (summary.segments) lines.push(...segmentLines(summary.segments));
   if (summary.error) lines.push(`error: ${summary.error.message}`);
   lines.push(`report: ${summary.reportDir}`);
   return lines.join('\n');
 }
 
+
+/** What the run folded from its load segments, and what it could not: a missing segment's load is not in the figures. */
+function segmentLines(s: SegmentsReport): string[] {
+  const lines = [`load segments: ${s.folded.length} of ${s.count} folded (${s.folded.join(', ')})${s.own ? `, ${s.own} sent by this run` : ''}`];
+  if (s.missing.length) lines.push(`  MISSING ${s.missing.join(', ')}: no stats in ${s.dir}; their load is not in the figures`);
+  for (const p of s.parts) {
+    const sums = p.workloads.map((w) => `${w.kind} sent ${w.sent} accepted ${w.accepted} failed ${w.failed}`).join('; ');
+    const notes = [p.exitCode ? `exit ${p.exitCode}: ${p.error}` : '', p.beforeRun ? 'ended before this run' : ''].filter(Boolean).join(', ');
+    lines.push(`  ${p.segment}: ${sums}${notes ? ` (${notes})` : ''}`);
+  }
+  for (const i of s.invalid) lines.push(`  not folded: ${i.file}: ${i.reason}`);
+  return lines;
+}

@@ -456,6 +456,38 @@ export interface RunSummary {
   throughput: ThroughputPoint[];
   /** The HTML report, relative to the report folder. */
   html?: string;
+  /** With --load-stats: the load segments folded into `workloads` (docs/distributed-load.md). */
+  segments?: SegmentsReport;
+}
+
+/** The load segments a judging run folded into its workload figures. */
+export interface SegmentsReport {
+  /** The --load-stats folder. */
+  dir: string;
+  /** Segments the load was split into (n of `i/n`). */
+  count: number;
+  /** Segments folded in, as 'i/n'. */
+  folded: string[];
+  /** Segments whose stats did not arrive: the load they should have sent is not in the figures. */
+  missing: string[];
+  /** The run's own segment, when it sent one (`run --segment`). */
+  own?: string;
+  /** Each segment's figures, as it reported them. */
+  parts: Array<{
+    segment: string;
+    /** Its stats file; null for the run's own segment. */
+    file: string | null;
+    startedAt: string | null;
+    endedAt: string | null;
+    /** The load process's exit code (0: every phase ran). */
+    exitCode: number;
+    error: string | null;
+    /** Its load ended before this run started (written before the run, not during it). */
+    beforeRun: boolean;
+    workloads: Array<WorkloadStats & { phase: string }>;
+  }>;
+  /** Stats files in the folder that were not folded in, and why. */
+  invalid: Array<{ file: string; reason: string }>;
 }
 
 /** Cumulative workload counters at a moment; rates are differences between points. */

@@ -9,6 +9,7 @@ import type { Scenario } from '../scenario/schema.ts';
 import type { LiveView } from '../report/console.ts';
 import type { RunEvent } from '../result/types.ts';
 import { makeDir } from '../fs/make-dir.ts';
+import type { Segment } from '../workloads/segment.ts';
 export type { RunEvent } from '../result/types.ts';
 
 export interface RunOptions {
@@ -29,6 +30,15 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Live console view; default: none (library use). */
   view?: LiveView;
+  /** Send only this segment of every workload (`--segment i/n`): its share of the rate and count, its own items. */
+  segment?: Segment;
+  /**
+   * A folder of `chainsoak load` segments' stats files: the run folds them into its report (fold-segments.ts)
+   * and sends no load itself unless it runs a segment of its own (`segment`).
+   */
+  loadStats?: string;
+  /** How long the run waits for missing segments after its 'after' snapshot (default 60 s). */
+  loadStatsWaitMs?: number;
   /** Also judge the run against the last `against` runs of its scenario in this history file. */
   history?: { file: string; against?: number };
 }

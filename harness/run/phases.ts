@@ -6,6 +6,7 @@
  */
 import { planFaults, runFaults, type DisruptedNodes, type Fault, type FaultTarget } from '../faults/timeline.ts';
 import { createWorkload } from '../workloads/registry.ts';
+import { segmentDecl } from '../workloads/segment-shares.ts';
 import type { Workload, WorkloadContext, WorkloadStats } from '../workloads/workload.ts';
 import type { RunContext } from './context.ts';
 import type { TrendRecorder } from './cycles.ts';
@@ -25,10 +26,12 @@ export async function preparePhases(run: RunContext, network: Network, disrupted
   const durations = phaseDurations(run.scenario, run.options.durationMs);
   const planned: PlannedPhase[] = [];
   let index = 0;
+  // A judging run folding load segments (--load-stats) sends none itself, unless it runs a segment of its own.
+  const sendsLoad = !(run.options.loadStats && !run.options.segment);
   for (const [i, phase] of run.scenario.phases.entries()) {
     const workloads: Workload[] = [];
-    for (const decl of phase.workloads) {
-      const workload = createWorkload(decl);
+    for (const decl of sendsLoad ? phase.workloads : []) {
+      const workload = createWorkload(segmentDecl(decl, run.options.segment));
       workloads.push(workload);
       await workload.prepare({ ...workloadContext(run, network, index++, disrupted), plannedDurationMs: durations[i]! });
       run.event('workload-prepared', `${phase.name}/${workload.kind}`);
@@ -41,7 +44,8 @@ export async function preparePhases(run: RunContext, network: Network, disrupted
   return planned;
 }
 
-export async function runPhases(run: RunContext, network: Network, phases: PlannedPhase[], disrupted: DisruptedNodes, trend: TrendRecorder): Promise<void> {
+/** `trend`: where cycles take their forced-GC samples (a `chainsoak load` process takes none). */
+export async function runPhases(run: RunContext, network: Network, phases: PlannedPhase[], disrupted: DisruptedNodes, trend: Pick<TrendRecorder, 'sample'>): Promise<void> {
   let index = 0;
   for (const phase of phases) {
     run.enterPhase(phase.name, phase.durationMs);
@@ -53,7 +57,7 @@ export async function runPhases(run: RunContext, network: Network, phases: Plann
   }
 }
 
-async function runCycles(run: RunContext, network: Network, phases: PlannedPhase[], phase: PlannedPhase, contexts: WorkloadContext[], trend: TrendRecorder): Promise<void> {
+async function runCycles(run: RunContext, network: Network, phases: PlannedPhase[], phase: PlannedPhase, contexts: WorkloadContext[], trend: Pick<TrendRecorder, 'sample'>): Promise<void> {
   const cycleMs = phase.durationMs / phase.cycles;
   for (let c = 1; c <= phase.cycles; c++) {
     const started = Date.now();
@@ -98,6 +102,7 @@ function workloadContext(run: RunContext, network: Network, index: number, disru
     nodes: network.members.map((m) => m.node),
     // Each workload gets its own stream of randomness, all derived from the scenario seed.
     seed: run.scenario.seed * 1000 + index,
+    ...(run.options.segment ? { segment: run.options.segment } : {}),
     signal: run.signal,
     log: (message) => run.options.view?.log(message),
   };

@@ -25,6 +25,8 @@ import { launchNetwork, newNetwork, stopNetwork, type Network } from './network.
 import { planNetwork, type NetworkPlan } from './plan.ts';
 import { declaredMs } from './durations.ts';
 import { preparePhases, releaseWorkloads, runPhases, workloadStats, type PlannedPhase } from './phases.ts';
+import { foldRunSegments } from './segments.ts';
+import { checkSegmentOptions } from '../workloads/segment-shares.ts';
 
 export type RunResult = RunSummary;
 
@@ -33,6 +35,7 @@ export async function runScenario(input: string | ScenarioInput | Scenario, opti
   const loaded = typeof input === 'string' ? await loadScenarioFile(input) : validateScenario(input, 'scenario');
   const scenario = options.seed === undefined ? loaded : { ...loaded, seed: options.seed };
   const plan = planNetwork(scenario, { ...(options.node ? { node: options.node } : {}), ...(options.nodesFile ? { nodesFile: options.nodesFile } : {}), ...(options.runtime ? { runtime: options.runtime } : {}) });
+  checkSegmentOptions(scenario, options);
   const run = new RunContext(scenario, { ...options, runtime: plan.runtime });
   try {
     return await runPlanned(run, plan, options);
@@ -107,8 +110,11 @@ async function runPlanned(run: RunContext, plan: NetworkPlan, options: RunOption
     nodes = analyzed.map((a) => withReleased(a.report, released[network.members.findIndex((m) => m.node.name === a.report.name)]));
     const unmeasured = network.members.map((m) => m.node.name).filter((name) => !nodes.some((n) => n.name === name));
     const oom = { limited: plan.nodes.filter((n) => n.limits?.memBytes !== undefined).map((n) => n.name), kills: oomKills };
-    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloadStats(phases), [...disrupted, ...unmeasured], oom);
-    const measured = makeSummary(run, { verdict: 'pass', exitCode: 0, error: null, nodes, budgets, phases, throughput: throughput.points });
+    // With --load-stats the load's figures are the segments', folded with the run's own.
+    const segments = options.loadStats === undefined ? undefined : await foldRunSegments(run, phases);
+    const workloads = segments?.workloads ?? workloadStats(phases);
+    const budgets = checkBudgets(scenario.budgets, analyzed.map((a) => a.measurement), workloads, [...disrupted, ...unmeasured], oom);
+    const measured = { ...makeSummary(run, { verdict: 'pass', exitCode: 0, error: null, nodes, budgets, phases, throughput: throughput.points }), ...segments };
     // Judged once, on every result (the history's too), before the report is written.
     const results = [...budgets, ...(await historyResults(measured, options.history))];
     summary = { ...measured, budgets: results, ...verdictOf(results) };

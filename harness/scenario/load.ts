@@ -6,87 +6,30 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import type { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { shareApi } from '../library/share.ts';
 import { faultNodes, latestAt } from '../faults/timeline.ts';
 import { parseNodeSpec } from '../nodes/node-spec.ts';
 import { flavors } from '../nodes/registry.ts';
 import { nodesNamedBy, nodesStartedBy } from '../workloads/fit.ts';
-import { workloadSchemas } from '../workloads/schemas.ts';
 import { scenarioSchema, type Scenario, type ScenarioInput } from './schema.ts';
-import { formatDuration, MAX_WAIT_MS, parseDuration } from './units.ts';
+import { fileLabel, importUserFile, type LoadOptions } from './import-file.ts';
+import { loadWorkloadFiles } from './workload-files.ts';
 
 /** Identity function that gives scenario files full types and editor completion. */
 export function defineScenario(scenario: ScenarioInput): ScenarioInput {
   return scenario;
 }
 
-export interface LoadOptions {
-  /** Stop waiting for the file's top-level code (Ctrl-C): rejects with the signal's reason. */
-  signal?: AbortSignal;
-}
+export type { LoadOptions } from './import-file.ts';
 
 export async function loadScenarioFile(file: string, options: LoadOptions = {}): Promise<Scenario> {
-  const relative = path.relative(process.cwd(), path.resolve(file));
-  const label = relative.startsWith('..') ? path.resolve(file) : relative;
+  const label = fileLabel(file);
   if (!existsSync(file) || !statSync(file).isFile()) throw new UsageError(`${label}: no such scenario file`);
-  let module: { default?: unknown };
-  await shareApi(); // the scenario's own `import 'chainsoak'` gets this instance
-  try {
-    // tsImport loads the file wherever it lives, even outside a "type": "module" package (as CommonJS there).
-    const loading = tsImport(pathToFileURL(path.resolve(file)).href, import.meta.url) as Promise<{ default?: unknown }>;
-    module = unwrapDefault(await withinLoadBound(loading, label, options.signal));
-  } catch (error) {
-    if (error instanceof UsageError || options.signal?.aborted) throw error;
-    // esbuild says "Transform failed with 1 error:" first and the useful "file:line:col: ERROR: ..." next.
-    const lines = String(error instanceof Error ? error.message : error).split('\n').filter((l) => l.trim());
-    const line = lines.find((l) => /ERROR:/.test(l)) ?? lines[0] ?? 'unknown error';
-    throw new UsageError(`${label}: cannot load: ${line.replace(/^.*?:(\d+:\d+): ERROR: /, 'line $1: ')}`);
-  }
+  const module = await importUserFile(file, label, options);
   if (module.default === undefined) throw new UsageError(`${label}: has no default export (export default defineScenario({...}))`);
-  return validateScenario(module.default, label, path.basename(file).replace(/\.[cm]?[tj]s$/, ''));
-}
-
-/**
- * A scenario file's top-level code may await something that never settles (a promise nobody resolves):
- * then nothing would keep the process alive, and it would end with exit 0 having run nothing. The wait is
- * bounded (CHAINSOAK_LOAD_TIMEOUT, default 30s) and becomes a usage error naming the file.
- */
-async function withinLoadBound<T>(loading: Promise<T>, label: string, signal?: AbortSignal): Promise<T> {
-  const boundMs = loadBoundMs();
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UsageError(`${label}: did not finish loading within ${formatDuration(boundMs)} (top-level code that never settles?; CHAINSOAK_LOAD_TIMEOUT changes the bound)`)), boundMs);
-    onAbort = () => reject(signal!.reason);
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([loading, bound]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-const DEFAULT_LOAD_BOUND_MS = 30_000;
-
-function loadBoundMs(): number {
-  const text = process.env.CHAINSOAK_LOAD_TIMEOUT;
-  if (text === undefined || text === '') return DEFAULT_LOAD_BOUND_MS;
-  const ms = parseDuration(/^\d+$/.test(text) ? Number(text) : text);
-  if (ms === undefined || ms <= 0 || ms > MAX_WAIT_MS) throw new UsageError(`CHAINSOAK_LOAD_TIMEOUT=${text}: expected a duration such as '30s'`);
-  return ms;
-}
-
-/** A file compiled as CommonJS shows its `export default` as `default.default`. */
-function unwrapDefault(module: { default?: unknown }): { default?: unknown } {
-  const inner = module.default as { default?: unknown; __esModule?: boolean } | undefined;
-  return inner && typeof inner === 'object' && 'default' in inner && Object.keys(inner).every((k) => k === 'default' || k === '__esModule') ? inner : module;
+  const scenario = await loadWorkloadFiles(module.default, file, label, options);
+  return validateScenario(scenario, label, path.basename(file).replace(/\.[cm]?[tj]s$/, ''));
 }
 
 /** Scenario files inside a folder, sorted, for `chainsoak run scenarios/`. */
@@ -175,9 +118,6 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return `${where ? where + '.' : ''}${issue.keys.join(', ')}: unknown key${issue.keys.length > 1 ? 's' : ''}`;
-  }
-  if (issue.code === 'invalid_union' && where.endsWith('workloads') === false && /workloads\[\d+\]$/.test(where)) {
-    return `${where}.kind: unknown workload kind; known: ${Object.keys(workloadSchemas).join(', ')}`;
   }
   return `${where || '(top level)'}: ${issue.message}`;
 }

@@ -8,7 +8,7 @@ import { MIN_TREND_POINTS } from '../analysis/trend.ts';
 import { anyFaultSchema } from '../faults/timeline.ts';
 import { externalEndpointsSchema } from '../runtimes/external.ts';
 import { eventTriggers } from '../probes/sampler.ts';
-import { workloadSchema } from '../workloads/schemas.ts';
+import { workloadEntrySchema } from '../workloads/schemas.ts';
 import { duration, regexSource, seed, size, waitDuration } from './fields.ts';
 import type { Duration, Size } from './units.ts';
 
@@ -50,7 +50,7 @@ const nodeDecl = z.strictObject({
 const phase = z.strictObject({
   name,
   duration: waitDuration(1),
-  workloads: z.array(workloadSchema).default([]),
+  workloads: z.array(workloadEntrySchema).default([]),
   /**
    * Faults injected at set times in this phase: on a node (kill, stop, start, restart, pause, resume;
    * partition, heal in containers) or on its links through Toxiproxy (latency, bandwidth, timeout,

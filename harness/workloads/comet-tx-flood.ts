@@ -38,44 +38,15 @@ import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
 import { PacedTotals, defaultTickMs, pacedLoop } from './paced-loop.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
+import type { OptionsOf } from './schemas.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 export type CometBroadcastMode = 'async' | 'sync' | 'commit';
 export type CometKeyMode = 'unique' | 'reused';
 export type CometTransport = 'cosmjs' | 'cosmjs-http' | 'raw';
 
-export interface CometTxFloodOptions {
-  /** Target transactions per second. */
-  rate: number;
-  /** Hard bound on the number of transactions sent. */
-  maxTxs: number;
-  /** broadcast_tx_async (the node took it), _sync (CheckTx passed), _commit (in a block). Default 'sync'. */
-  mode?: CometBroadcastMode;
-  /** 'unique': a new key per tx (the app's state grows); 'reused': keys cycle over reusedKeys. Default 'unique'. */
-  keys?: CometKeyMode;
-  /** Size of the reused key set. Default 100. */
-  reusedKeys?: number;
-  /** Value length in bytes (the value always holds the salt and tx index, so it can come out longer). Default 32. */
-  valueBytes?: number;
-  /** Client stack; see the file comment. Default 'cosmjs'. */
-  transport?: CometTransport;
-  /**
-   * Largest number of txs in one JSON-RPC batch (sync and async); commit mode always sends 1. Default 10:
-   * CometBFT v0.38 rejects bigger batches as a whole unless its config raises `rpc.max_request_batch_size`.
-   */
-  batch?: number;
-  /** Pacing tick in ms. Default (paced-loop.ts defaultTickMs): about 8 txs per tick, between 20 and 100 ms (2 and 100 with batch 1). */
-  tickMs?: number;
-  /**
-   * Most HTTP requests open at once (over all nodes). Default 32; commit mode 64 (each open
-   * broadcast_tx_commit is a subscription: the node allows max_subscription_clients, 100 by default).
-   */
-  maxInFlight?: number;
-  /** Per-request timeout. Default 10,000 ms; commit mode 15,000 ms (the node gives up at 10 s). */
-  requestTimeoutMs?: number;
-  /** After the window, wait up to this long for accepted txs to be committed. Default 10,000 ms. */
-  commitWaitMs?: number;
-}
+/** Every option, as the scenario sets it (schemas.ts has each field's bound; the defaults are below). */
+export type CometTxFloodOptions = OptionsOf<'comet-tx-flood'>;
 
 /**
  * Prefix of every tx (and key) of one run: `cs<seed>.<salt>.`, padded with dots to a multiple of 3 bytes
@@ -468,7 +439,10 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       });
       controlRaw = new JsonRpcHttpClient(clients[0].url, { timeoutMs: 10_000, maxSockets: 2 });
       const height = await latestHeight(ctx.signal);
-      salt = `${height.toString(36)}-${(++instances).toString(36)}`;
+      // A segment's salt names it: segments started at the same height with the same seed still build
+      // disjoint keys and tx bytes (no "tx already exists in cache"), and count only their own txs.
+      const segment = ctx.segment && ctx.segment.count > 1 ? `-s${ctx.segment.index + 1}of${ctx.segment.count}` : '';
+      salt = `${height.toString(36)}-${(++instances).toString(36)}${segment}`;
       keyTag = cometTxTag(ctx.seed, salt);
       tagB64 = Buffer.from(keyTag, 'latin1').toString('base64');
       valueTag = `${salt}.`;

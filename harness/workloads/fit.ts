@@ -4,6 +4,7 @@
  * first, with --node overrides applied, so it is one usage line before anything is built.
  */
 import type { workloadSchemas } from './schemas.ts';
+import { isWorkloadDefinition, type WorkloadDefinition } from './define.ts';
 
 type WorkloadKind = keyof typeof workloadSchemas;
 
@@ -21,11 +22,14 @@ export const WORKLOAD_FLAVORS: Record<WorkloadKind, readonly string[]> = {
   'fixture-ops': ['leaky-node'],
 };
 
-/** Why a workload cannot run on these flavors, or undefined when at least one node speaks its protocol. */
-export function workloadMisfit(kind: WorkloadKind, nodeFlavors: readonly string[]): string | undefined {
-  const fits = WORKLOAD_FLAVORS[kind];
-  if (nodeFlavors.some((f) => fits.includes(f))) return undefined;
-  return `${kind} needs a ${fits.join(' or ')} node; this run has ${[...new Set(nodeFlavors)].join(', ')}`;
+/**
+ * Why a workload cannot run on these flavors, or undefined when at least one node speaks its protocol.
+ * A defined workload fits what its declaration's `flavors` says (any node when it says nothing).
+ */
+export function workloadMisfit(kind: WorkloadKind | WorkloadDefinition, nodeFlavors: readonly string[]): string | undefined {
+  const fits = isWorkloadDefinition(kind) ? kind.flavors : WORKLOAD_FLAVORS[kind];
+  if (!fits || nodeFlavors.some((f) => fits.includes(f))) return undefined;
+  return `${isWorkloadDefinition(kind) ? kind.kind : kind} needs a ${fits.join(' or ')} node; this run has ${[...new Set(nodeFlavors)].join(', ')}`;
 }
 
 /** A node of the run as the workloads see it: its name (count expanded) and its flavor options. */
@@ -34,7 +38,7 @@ interface NamedNode {
   options: Record<string, unknown>;
 }
 
-type WorkloadDecl = { kind: string; target?: string | undefined; node?: string | undefined };
+type WorkloadDecl = { kind: unknown; target?: string | undefined; node?: string | undefined };
 
 /** The node names a workload's options give (field → name): each must be a node of the run. */
 export function nodesNamedBy(workload: WorkloadDecl): Array<[field: string, name: string]> {

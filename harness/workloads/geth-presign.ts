@@ -24,7 +24,8 @@ export interface SenderInfo {
 export interface PresignOptions {
   /** Keys and recipients derive from it: another seed, other senders. */
   seed: number;
-  senders: number;
+  /** Indices of the senders' keys (a segment owns some of them; see segment.ts). */
+  senderIds: readonly number[];
   /** Transactions to sign. */
   count: number;
   recipients: number;
@@ -46,6 +47,7 @@ export interface PresignedTransfers {
 /** Errors name geth-tx-flood: the workload is what users meet them through. */
 export async function presignTransfers(main: JsonRpcHttpClient, o: PresignOptions): Promise<PresignedTransfers> {
   const { signal, count: toSign } = o;
+  const senderCount = o.senderIds.length;
   const chainId = BigInt(await main.call<string>('eth_chainId', [], signal));
   const accounts = await main.call<string[]>('eth_accounts', [], signal);
   if (!accounts?.length) {
@@ -58,7 +60,7 @@ export async function presignTransfers(main: JsonRpcHttpClient, o: PresignOption
 
   // Keys and recipients from the seed.
   const keys: SigningKey[] = [];
-  for (let i = 0; i < o.senders; i++) keys.push(new SigningKey(keccak256(toUtf8Bytes(`chainsoak/geth-tx-flood/${o.seed}/sender/${i}`))));
+  for (const i of o.senderIds) keys.push(new SigningKey(keccak256(toUtf8Bytes(`chainsoak/geth-tx-flood/${o.seed}/sender/${i}`))));
   const recipients: string[] = [];
   for (let i = 0; i < o.recipients; i++) {
     recipients.push(getAddress('0x' + id(`chainsoak/geth-tx-flood/${o.seed}/recipient/${i}`).slice(-40)));
@@ -66,7 +68,7 @@ export async function presignTransfers(main: JsonRpcHttpClient, o: PresignOption
   const senders: SenderInfo[] = keys.map((k, s) => ({
     address: computeAddress(k),
     startNonce: 0,
-    count: Math.floor(toSign / o.senders) + (s < toSign % o.senders ? 1 : 0),
+    count: Math.floor(toSign / senderCount) + (s < toSign % senderCount ? 1 : 0),
   }));
 
   // Start nonces (a replay on the same chain continues where the last one stopped) and balances.
@@ -149,10 +151,10 @@ export async function presignTransfers(main: JsonRpcHttpClient, o: PresignOption
   );
   const frags: string[] = new Array(toSign);
   for (let i = 0; i < toSign; i++) {
-    const s = i % o.senders;
+    const s = i % senderCount;
     const tx = templates[s];
     tx.signature = null;
-    tx.nonce = senders[s].startNonce + Math.floor(i / o.senders);
+    tx.nonce = senders[s].startNonce + Math.floor(i / senderCount);
     tx.to = recipients[i % o.recipients];
     tx.signature = keys[s].sign(tx.unsignedHash);
     frags[i] = `{"jsonrpc":"2.0","id":${i},"method":"eth_sendRawTransaction","params":["${tx.serialized}"]}`;

@@ -18,16 +18,18 @@
  * 'latest'`) or a random one of the last `recentBlocks` (`'recent'`; a path-scheme node keeps the state of
  * the last 128 blocks). The head is read with eth_blockNumber at most every 500 ms, outside the counters.
  *
- * Bounded: at most maxRequests, never past the phase, at most maxInFlight requests open, each with a
- * timeout. Latency of a request is its round trip, per method and overall.
+ * Runs on the shared executor (executor/, constant-arrival-rate, one client per node). Bounded: at most
+ * maxRequests, never past the phase, at most maxInFlight requests open, each with a timeout. Latency of a
+ * request is its round trip, per method (the executor's tags) and overall.
  */
 import { z } from 'zod';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { seededRandom } from '../scenario/random.ts';
 import { JsonRpcHttpClient, hexToNumber, type JsonRpcResponse } from './jsonrpc.ts';
-import { pacedLoop } from './paced-loop.ts';
-import { ErrorSample, LatencyHistogram, sleep, windowStats } from './stats.ts';
-import type { Workload, WorkloadProgress, WorkloadStats } from './workload.ts';
+import { defineWorkload, definedEntry } from './define.ts';
+import { definedWorkload } from './executor/workload.ts';
+import { sleep } from './stats.ts';
+import type { Workload } from './workload.ts';
 
 export const STATE_METHODS = ['debug_accountRange', 'debug_dumpBlock', 'debug_traceBlockByNumber'] as const;
 export type StateMethod = (typeof STATE_METHODS)[number];
@@ -61,13 +63,6 @@ export const gethStateIterationSchema = z.strictObject({
 
 export type GethStateIterationOptions = z.output<typeof gethStateIterationSchema>;
 
-interface MethodCounters {
-  sent: number;
-  ok: number;
-  failed: number;
-  hist: LatencyHistogram;
-}
-
 interface Dump {
   root?: string;
   accounts?: Record<string, unknown>;
@@ -80,179 +75,136 @@ interface TraceEntry {
   error?: string;
 }
 
-export function gethStateIteration(opts: GethStateIterationOptions): Workload {
-  const methods = STATE_METHODS.filter((m) => (opts.weights[m] ?? 0) > 0);
-  const weights = methods.map((m) => opts.weights[m]!);
-  const totalWeight = weights.reduce((a, b) => a + b, 0);
-  const per = new Map<StateMethod, MethodCounters>(STATE_METHODS.map((m) => [m, { sent: 0, ok: 0, failed: 0, hist: new LatencyHistogram() }]));
-  const hist = new LatencyHistogram();
-  const errors = new ErrorSample();
-  let clients: JsonRpcHttpClient[] = [];
-  let nodes: RunningNode[] = [];
-  let sent = 0;
-  let accepted = 0;
-  let failed = 0;
-  let inFlight = 0;
-  let windowMs = 0;
-  let accounts = 0;
-  let passes = 0;
-  let pages = 0;
-  let tracedTxs = 0;
-  let responseBytes = 0;
-  let cursor = '0x';
-  let head = 0;
-  let headReadAt = 0;
-  let headReading: Promise<void> | undefined;
+/** geth-state-iteration on the shared executor: a constant arrival rate of debug calls, one client per node. */
+export const gethStateIterationWorkload = defineWorkload({
+  kind: 'geth-state-iteration',
+  options: gethStateIterationSchema.omit({ kind: true }),
+  flavors: ['geth'],
+  nodes: (n) => n.endpoints.http !== undefined && n.isRunning(),
+  executor: (o) => ({
+    type: 'constant-arrival-rate',
+    rate: o.rate,
+    maxOps: o.maxRequests,
+    maxInFlight: o.maxInFlight,
+    tickMs: Math.max(10, Math.min(100, Math.round(1000 / o.rate))),
+  }),
+  create(opts, ctx) {
+    const methods = STATE_METHODS.filter((m) => (opts.weights[m] ?? 0) > 0);
+    const weights = methods.map((m) => opts.weights[m]!);
+    const totalWeight = weights.reduce((a, b) => a + b, 0);
+    const random = seededRandom(ctx.seed, 'geth-state-iteration');
+    let accounts = 0;
+    let passes = 0;
+    let pages = 0;
+    let tracedTxs = 0;
+    let responseBytes = 0;
+    let cursor = '0x';
+    let head = 0;
+    let headReadAt = 0;
+    let headReading: Promise<void> | undefined;
+    const newClient = (node: RunningNode) => new JsonRpcHttpClient(node.endpoints.http!, { timeoutMs: opts.requestTimeoutMs, maxSockets: Math.max(4, opts.maxInFlight) });
 
-  async function readHead(client: JsonRpcHttpClient, signal?: AbortSignal): Promise<void> {
-    head = hexToNumber(await client.call<string>('eth_blockNumber', [], signal));
-    headReadAt = performance.now();
-  }
-
-  function blockFor(random: () => number, method: StateMethod): number {
-    let n = head;
-    if (opts.block === 'recent') n = head - Math.floor(random() * Math.min(opts.recentBlocks, head + 1));
-    return method === 'debug_traceBlockByNumber' ? Math.max(1, n) : Math.max(0, n);
-  }
-
-  function paramsFor(method: StateMethod, block: string): unknown[] {
-    switch (method) {
-      case 'debug_accountRange':
-        return [block, cursor, opts.pageSize, !opts.code, !opts.storage, true];
-      case 'debug_dumpBlock':
-        return [block];
-      case 'debug_traceBlockByNumber':
-        return [block, opts.tracer === 'structLogs' ? {} : { tracer: opts.tracer }];
+    async function readHead(client: JsonRpcHttpClient, signal?: AbortSignal): Promise<void> {
+      head = hexToNumber(await client.call<string>('eth_blockNumber', [], signal));
+      headReadAt = performance.now();
     }
-  }
 
-  /** Count what an answer holds; throws on an answer that is not what the method returns. */
-  function absorb(method: StateMethod, result: unknown, startCursor: string): void {
-    if (method === 'debug_traceBlockByNumber') {
-      if (!Array.isArray(result)) throw new Error(`${method}: expected an array of tx traces`);
-      const bad = (result as TraceEntry[]).find((t) => t.error);
-      if (bad) throw new Error(`${method}: tx ${bad.txHash ?? '?'}: ${bad.error}`);
-      tracedTxs += result.length;
-      return;
+    function blockFor(method: StateMethod): number {
+      let n = head;
+      if (opts.block === 'recent') n = head - Math.floor(random() * Math.min(opts.recentBlocks, head + 1));
+      return method === 'debug_traceBlockByNumber' ? Math.max(1, n) : Math.max(0, n);
     }
-    const dump = result as Dump | null;
-    if (!dump || typeof dump !== 'object' || typeof dump.accounts !== 'object' || dump.accounts === null) throw new Error(`${method}: expected a state dump`);
-    accounts += Object.keys(dump.accounts).length;
-    if (method === 'debug_accountRange') {
-      pages++;
-      // Concurrent pages may start from the same cursor; only the answer to the current one moves it.
-      if (startCursor === cursor) {
-        if (dump.next) cursor = dump.next;
-        else {
-          cursor = '0x';
-          passes++;
+
+    function paramsFor(method: StateMethod, block: string): unknown[] {
+      switch (method) {
+        case 'debug_accountRange':
+          return [block, cursor, opts.pageSize, !opts.code, !opts.storage, true];
+        case 'debug_dumpBlock':
+          return [block];
+        case 'debug_traceBlockByNumber':
+          return [block, opts.tracer === 'structLogs' ? {} : { tracer: opts.tracer }];
+      }
+    }
+
+    /** Count what an answer holds; throws on an answer that is not what the method returns. */
+    function absorb(method: StateMethod, result: unknown, startCursor: string): void {
+      if (method === 'debug_traceBlockByNumber') {
+        if (!Array.isArray(result)) throw new Error(`${method}: expected an array of tx traces`);
+        const bad = (result as TraceEntry[]).find((t) => t.error);
+        if (bad) throw new Error(`${method}: tx ${bad.txHash ?? '?'}: ${bad.error}`);
+        tracedTxs += result.length;
+        return;
+      }
+      const dump = result as Dump | null;
+      if (!dump || typeof dump !== 'object' || typeof dump.accounts !== 'object' || dump.accounts === null) throw new Error(`${method}: expected a state dump`);
+      accounts += Object.keys(dump.accounts).length;
+      if (method === 'debug_accountRange') {
+        pages++;
+        // Concurrent pages may start from the same cursor; only the answer to the current one moves it.
+        if (startCursor === cursor) {
+          if (dump.next) cursor = dump.next;
+          else {
+            cursor = '0x';
+            passes++;
+          }
         }
       }
     }
-  }
 
-  return {
-    kind: 'geth-state-iteration',
-
-    async prepare(ctx) {
-      nodes = ctx.nodes.filter((n) => n.endpoints.http && n.isRunning());
-      if (nodes.length === 0) throw new Error('geth-state-iteration: no running node with an http endpoint');
-      clients = nodes.map((n) => new JsonRpcHttpClient(n.endpoints.http!, { timeoutMs: opts.requestTimeoutMs, maxSockets: Math.max(4, opts.maxInFlight) }));
-      // Genesis cannot be traced: wait (bounded) for a first block when traces are asked for.
-      const deadline = Date.now() + 15_000;
-      await readHead(clients[0]!, ctx.signal);
-      while (methods.includes('debug_traceBlockByNumber') && head < 1 && Date.now() < deadline && !ctx.signal.aborted) {
-        await sleep(250, ctx.signal);
-        await readHead(clients[0]!, ctx.signal);
-      }
-      if (methods.includes('debug_traceBlockByNumber') && head < 1) {
-        throw new Error('geth-state-iteration: the chain has no block beyond genesis to trace (a dev chain with devPeriod 0 mines only on transactions)');
-      }
-    },
-
-    async run(ctx, durationMs) {
-      const random = seededRandom(ctx.seed, 'geth-state-iteration');
-      const limit = opts.maxRequests;
-      const result = await pacedLoop({
-        rate: opts.rate,
-        tickMs: Math.max(10, Math.min(100, Math.round(1000 / opts.rate))),
-        from: sent,
-        limit,
-        durationMs,
-        batchSize: 1,
-        lanes: clients.length,
-        laneOf: (i) => i % clients.length,
-        maxInFlight: opts.maxInFlight,
-        inFlight: () => inFlight,
-        signal: ctx.signal,
-        send: async (lane, items) => {
-          const client = clients[lane]!;
-          if (performance.now() - headReadAt > 500 && !headReading) {
-            headReading = readHead(client, ctx.signal)
-              .catch(() => undefined)
-              .finally(() => (headReading = undefined));
+    return {
+      async prepare() {
+        // Genesis cannot be traced: wait (bounded) for a first block when traces are asked for.
+        const control = newClient(ctx.targets[0]!);
+        try {
+          const deadline = Date.now() + 15_000;
+          await readHead(control, ctx.signal);
+          while (methods.includes('debug_traceBlockByNumber') && head < 1 && Date.now() < deadline && !ctx.signal.aborted) {
+            await sleep(250, ctx.signal);
+            await readHead(control, ctx.signal);
           }
-          for (const _ of items) {
+        } finally {
+          control.close();
+        }
+        if (methods.includes('debug_traceBlockByNumber') && head < 1) {
+          throw new Error('geth-state-iteration: the chain has no block beyond genesis to trace (a dev chain with devPeriod 0 mines only on transactions)');
+        }
+      },
+
+      client(_index, node) {
+        const client = newClient(node);
+        return {
+          async op({ signal }) {
+            if (performance.now() - headReadAt > 500 && !headReading) {
+              headReading = readHead(client, signal)
+                .catch(() => undefined)
+                .finally(() => (headReading = undefined));
+            }
             let r = random() * totalWeight;
             let k = 0;
             while (k < methods.length - 1 && r >= weights[k]!) r -= weights[k++]!;
             const method = methods[k]!;
-            const counters = per.get(method)!;
-            const block = '0x' + blockFor(random, method).toString(16);
+            const block = '0x' + blockFor(method).toString(16);
             const startCursor = cursor;
-            const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: paramsFor(method, block) });
-            sent++;
-            counters.sent++;
-            inFlight++;
-            const t0 = performance.now();
             try {
-              const text = await client.postRaw(body, ctx.signal);
-              const ms = performance.now() - t0;
+              const text = await client.postRaw(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: paramsFor(method, block) }), signal);
               responseBytes += Buffer.byteLength(text);
               const answer = JSON.parse(text) as JsonRpcResponse;
               if (answer.error) throw new Error(`${method}(${block}): ${answer.error.message}`);
               absorb(method, answer.result, startCursor);
-              accepted++;
-              counters.ok++;
-              hist.record(ms);
-              counters.hist.record(ms);
+              return { tag: method };
             } catch (error) {
-              failed++;
-              counters.failed++;
-              errors.add((error as Error).message);
-            } finally {
-              inFlight--;
+              return { ok: false, error: (error as Error).message, tag: method };
             }
-          }
-        },
-      });
-      windowMs += result.windowMs;
-      await headReading;
-    },
+          },
+          close: () => client.close(),
+        };
+      },
 
-    async release() {
-      for (const c of clients) c.close();
-      clients = [];
-    },
+      extra: () => ({ accounts, accountRangePages: pages, accountRangePasses: passes, tracedTxs, responseBytes, headBlock: head, nodes: ctx.targets.length }),
+    };
+  },
+});
 
-    progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist };
-    },
-
-    stats(): WorkloadStats {
-      const extra: Record<string, number | string> = { accounts, accountRangePages: pages, accountRangePasses: passes, tracedTxs, responseBytes, headBlock: head, nodes: nodes.length };
-      for (const [m, c] of per) {
-        if (c.sent === 0 && !methods.includes(m)) continue;
-        extra[`${m}.sent`] = c.sent;
-        extra[`${m}.ok`] = c.ok;
-        extra[`${m}.failed`] = c.failed;
-        const s = c.hist.summary();
-        if (s) {
-          extra[`${m}.p50Ms`] = s.p50Ms;
-          extra[`${m}.p95Ms`] = s.p95Ms;
-        }
-      }
-      return windowStats('geth-state-iteration', { sent, accepted, failed, windowMs, hist, errors, extra });
-    },
-  };
+export function gethStateIteration(opts: GethStateIterationOptions): Workload {
+  return definedWorkload(definedEntry(gethStateIterationWorkload, opts));
 }

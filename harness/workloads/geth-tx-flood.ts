@@ -18,42 +18,18 @@ import { presignTransfers, type SenderInfo } from './geth-presign.ts';
 import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
 import { PacedTotals, defaultTickMs, pacedLoop } from './paced-loop.ts';
+import { ownedItems, WHOLE } from './segment.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
+import type { OptionsOf } from './schemas.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
-export interface GethTxFloodOptions {
-  /** Target transactions per second. */
-  rate: number;
-  /** Number of sending accounts (each gets sequential nonces); more senders spread txpool slots. */
-  senders: number;
-  /** Hard bound on the number of transactions sent (all of them are signed in prepare). */
-  maxTxs: number;
-  /** Largest number of txs in one JSON-RPC batch request; 1 sends plain single requests. Default 100. */
-  batch?: number;
-  /**
-   * Pacing tick in ms. Default (paced-loop.ts defaultTickMs): about 8 txs per tick, between 20 and 100 ms (2 and 100 with batch 1; each wake-up and request
-   * costs the generator ~0.2-0.8 ms of CPU, so low rates use longer ticks).
-   */
-  tickMs?: number;
-  /** Most HTTP requests open at once (over all nodes, plus at most nodes-1). Default 32. */
-  maxInFlight?: number;
-  /** Number of seed-derived recipient addresses. Default 16. */
-  recipients?: number;
-  /** maxFeePerGas in gwei; generous so rising base fees under load do not strand txs. Default 2000. */
-  maxFeePerGasGwei?: number;
-  /** maxPriorityFeePerGas in gwei. Default 1. */
-  maxPriorityFeePerGasGwei?: number;
-  /** Per-request timeout. Default 10,000 ms. */
-  requestTimeoutMs?: number;
-  /** Bound on waiting for funding receipts. Default 60,000 ms. */
-  fundingTimeoutMs?: number;
-  /** After the window, wait up to this long for accepted txs to be included. Default 5,000 ms. */
-  inclusionWaitMs?: number;
-}
+/** Every option, as the scenario sets it (schemas.ts has each field's bound; the defaults are below). */
+export type GethTxFloodOptions = OptionsOf<'geth-tx-flood'>;
 
 export function gethTxFlood(opts: GethTxFloodOptions): Workload {
   const rate = opts.rate;
-  const senderCount = Math.floor(opts.senders);
+  /** This process's senders: all of them, or the ones its segment owns (set in prepare). */
+  let senderCount = Math.floor(opts.senders ?? 50); // the schema's default
   const maxTxs = Math.floor(opts.maxTxs);
   const batchSize = Math.max(1, Math.floor(opts.batch ?? 100));
   const tickMs = Math.max(1, opts.tickMs ?? defaultTickMs(opts.rate, batchSize));
@@ -169,6 +145,10 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
 
     async prepare(ctx: WorkloadContext): Promise<void> {
       const t0 = performance.now();
+      // A segment signs with the senders it owns only (global indices i-1, i-1+n, ...): segments never
+      // share a sender, so their nonces never conflict, and each funds only its own senders.
+      const senderIds = ownedItems(ctx.segment ?? WHOLE, senderCount);
+      senderCount = senderIds.length;
       // Sign what the phase can send at the target rate (plus slack), never more than the count bound:
       // a 100k-tx bound on a 60 s phase at 150 tx/s should not cost 100k signatures up front.
       const toSign = ctx.plannedDurationMs === undefined ? maxTxs : Math.min(maxTxs, Math.ceil((rate * ctx.plannedDurationMs * 1.1) / 1000) + senderCount);
@@ -180,7 +160,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
       );
       const signed = await presignTransfers(clients[0], {
         seed: ctx.seed,
-        senders: senderCount,
+        senderIds,
         count: toSign,
         recipients: recipientCount,
         maxFeePerGas,

@@ -12,22 +12,14 @@
  */
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep } from './stats.ts';
+import type { OptionsOf } from './schemas.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 import { ethProtocol, openSubscribed, type StreamClient } from './ws-streams.ts';
 
 export type ZombieSubscription = 'newHeads' | 'logs' | 'newPendingTransactions';
 
-export interface GethWsZombiesOptions {
-  clients: number;
-  /** What each zombie subscribes to. Default newHeads. */
-  subscription?: ZombieSubscription;
-  /** How long run() waits after opening before it returns (zombies stay open until release()). Default: durationMs. */
-  holdMs?: number;
-  /** Bound on the connect, and on the subscribe answer, of one client. Default 10,000 ms. */
-  connectTimeoutMs?: number;
-  /** Connections being opened at the same time. Default 32. */
-  concurrency?: number;
-}
+/** Every option, as the scenario sets it (schemas.ts has each field's bound; the defaults are below). */
+export type GethWsZombiesOptions = OptionsOf<'geth-ws-zombies'>;
 
 /** Opens one socket, subscribes (ws-streams' eth adapter), and stops reading once the subscription id comes back. */
 async function openZombie(url: string, sub: ZombieSubscription, timeoutMs: number, signal: AbortSignal): Promise<{ client: StreamClient; latencyMs: number }> {

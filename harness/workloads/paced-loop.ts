@@ -1,8 +1,9 @@
 /**
  * The open-loop generator every flood shares: each tick, hand out what the target rate makes due, group
  * it by lane (node), cut it into batches and send them without waiting, bounded by a count, a duration,
- * the abort signal and a cap on requests in flight. A node slow for more than 2 s makes the loop skip (Pacer's maxBurst),
- * never pile up memory.
+ * the abort signal and a cap on requests in flight. A node slow for more than 2 s makes the loop skip
+ * (Pacer's maxBurst), never pile up memory. This is the arrival-rate engine of the shared executor
+ * (executor/arrival-rate.ts) and of the floods, which batch many items per request.
  */
 import { Pacer, sleep, startCpuMeter } from './stats.ts';
 
@@ -18,7 +19,10 @@ export function defaultTickMs(rate: number, batchSize: number): number {
 }
 
 export interface PacedLoopOptions {
+  /** Operations per second (the peak rate, with a schedule): sizes the largest burst. */
   rate: number;
+  /** A rate that changes over time (ramping-arrival-rate): operations allowed by elapsed ms; see Pacer. */
+  schedule?: (elapsedMs: number) => number;
   tickMs: number;
   /** Items [from, limit) may be sent; the loop stops at limit. */
   from: number;
@@ -53,7 +57,7 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
   // Two seconds of backlog are caught up after a stall (a CometBFT commit holds broadcasts for a moment):
   // with half a second, a node that answered everything still lost a quarter of a 4,000/s flood to skips
   // (bench 8, docs/benchmarks.md); vegeta and wrk catch up too.
-  const pacer = new Pacer(o.rate, { maxBurst: Math.max(1, Math.ceil(o.rate * 2)) });
+  const pacer = new Pacer(o.rate, { maxBurst: Math.max(1, Math.ceil(o.rate * 2)), ...(o.schedule ? { schedule: o.schedule } : {}) });
   const cpu = startCpuMeter();
   const inflight = new Set<Promise<void>>();
   const perLane: number[][] = Array.from({ length: o.lanes }, () => []);

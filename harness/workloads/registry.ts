@@ -12,13 +12,16 @@ import { gethStateIteration } from './geth-state-iteration.ts';
 import { gethTxFlood } from './geth-tx-flood.ts';
 import { gethWsZombies } from './geth-ws-zombies.ts';
 import { fixtureOps } from './fixture-ops.ts';
-import type { ParsedWorkload } from './schemas.ts';
+import type { WorkloadEntry } from './schemas.ts';
+import { isDefinedEntry } from './define.ts';
+import { definedWorkload } from './executor/workload.ts';
 import type { Workload } from './workload.ts';
 
 // The schemas, for code that knew them here (loading a scenario imports schemas.ts itself).
 export { workloadSchema, workloadSchemas, type WorkloadDecl } from './schemas.ts';
 
-export function createWorkload(decl: ParsedWorkload): Workload {
+export function createWorkload(decl: WorkloadEntry): Workload {
+  if (isDefinedEntry(decl)) return definedWorkload(decl);
   switch (decl.kind) {
     case 'geth-tx-flood':
       return gethTxFlood(decl);

@@ -46,3 +46,8 @@ export function rateShare(s: Segment, rate: number): number {
 export function countShare(s: Segment, total: number): number {
   return ownedCount(s, total);
 }
+
+/** The indices of items [0, total) this segment owns, in order. */
+export function ownedItems(s: Segment, total: number): number[] {
+  return Array.from({ length: ownedCount(s, total) }, (_, k) => s.index + k * s.count);
+}

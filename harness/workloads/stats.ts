@@ -161,6 +161,35 @@ export class LatencyHistogram {
     return this.hi;
   }
 
+  /**
+   * The histogram as plain JSON (layout, exact min/max/sum, non-empty buckets as [index, count]): what a
+   * `chainsoak load` segment writes, so the judging run merges percentiles exactly (fromJSON + merge).
+   */
+  toJSON(): SerializedHistogram {
+    const buckets: Array<[number, number]> = [];
+    this.counts.forEach((c, i) => c && buckets.push([i, c]));
+    return { minMs: this.minMs, maxMs: this.maxMs, bucketsPerDoubling: this.bucketsPerDoubling, count: this.total, sumMs: this.sum, loMs: this.min, hiMs: this.max, buckets };
+  }
+
+  /** The histogram toJSON() wrote; throws on a layout or bucket that does not fit (a corrupt file). */
+  static fromJSON(data: SerializedHistogram): LatencyHistogram {
+    const h = new LatencyHistogram({ minMs: data.minMs, maxMs: data.maxMs, bucketsPerDoubling: data.bucketsPerDoubling });
+    let total = 0;
+    for (const [i, c] of data.buckets) {
+      if (!Number.isInteger(i) || i < 0 || i >= h.counts.length || !(c > 0)) throw new Error(`histogram bucket [${i}, ${c}] does not fit its layout`);
+      h.counts[i] += c;
+      total += c;
+    }
+    if (total !== data.count) throw new Error(`histogram buckets hold ${total} samples, its count says ${data.count}`);
+    h.total = total;
+    h.sum = data.sumMs;
+    if (total) {
+      h.lo = data.loMs;
+      h.hi = data.hiMs;
+    }
+    return h;
+  }
+
   reset(): void {
     this.counts.fill(0);
     this.total = 0;
@@ -168,6 +197,18 @@ export class LatencyHistogram {
     this.lo = Infinity;
     this.hi = -Infinity;
   }
+}
+
+/** LatencyHistogram.toJSON(): the layout, the exact figures and the non-empty buckets as [index, count]. */
+export interface SerializedHistogram {
+  minMs: number;
+  maxMs: number;
+  bucketsPerDoubling: number;
+  count: number;
+  sumMs: number;
+  loMs: number;
+  hiMs: number;
+  buckets: Array<[number, number]>;
 }
 
 export interface PacerOptions {
@@ -179,6 +220,11 @@ export interface PacerOptions {
   maxBurst?: number;
   /** Clock in milliseconds; default performance.now. */
   now?: () => number;
+  /**
+   * Operations the schedule allows by `elapsedMs` after start (not counting the one at t=0), for a rate
+   * that changes over time (ramping-arrival-rate's stages). Default: rate × elapsed, a constant rate.
+   */
+  schedule?: (elapsedMs: number) => number;
 }
 
 /**
@@ -192,6 +238,7 @@ export class Pacer {
   readonly rate: number;
   readonly maxBurst: number;
   private readonly now: () => number;
+  private readonly schedule: (elapsedMs: number) => number;
   private t0 = NaN;
   private taken = 0;
   private dropped = 0;
@@ -201,6 +248,7 @@ export class Pacer {
     this.rate = rate;
     this.maxBurst = Math.max(1, Math.floor(opts.maxBurst ?? rate));
     this.now = opts.now ?? (() => performance.now());
+    this.schedule = opts.schedule ?? ((ms) => (rate * ms) / 1000);
   }
 
   start(at: number = this.now()): void {
@@ -212,7 +260,7 @@ export class Pacer {
   /** Operations due now (never negative, at most maxBurst). Starts the pacer if start() was not called. */
   due(at: number = this.now()): number {
     if (Number.isNaN(this.t0)) this.start(at);
-    const allowed = 1 + Math.floor((this.rate * Math.max(0, at - this.t0)) / 1000);
+    const allowed = 1 + Math.floor(this.schedule(Math.max(0, at - this.t0)));
     let due = allowed - this.taken - this.dropped;
     if (due > this.maxBurst) {
       this.dropped += due - this.maxBurst;
@@ -235,7 +283,7 @@ export class Pacer {
     return this.dropped;
   }
 
-  /** Milliseconds until the next operation becomes due (0 if one is due now). */
+  /** Milliseconds until the next operation becomes due at the constant rate (0 if one is due now). */
   msUntilNext(at: number = this.now()): number {
     if (Number.isNaN(this.t0)) return 0;
     const nextIndex = this.taken + this.dropped; // 0-based: op k is due at k / rate

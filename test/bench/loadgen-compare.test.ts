@@ -66,7 +66,6 @@ describe('load-generator bench (stub server, no node)', function () {
     // 120 bodies at 200/s: about 0.6 s of sending, not a burst and not the whole 2 s.
     assert.ok(result.windowMs > 400 && result.windowMs < 2_100, `${gen.name}: window ${result.windowMs} ms`);
     assert.ok(performance.now() - started < 15_000);
-    assert.ok(result.cpuMs > 0, `${gen.name}: no CPU measured`);
   }
 
   it("chainsoak's generator (a child process) sends every body of the file once, at the rate", async () => {

@@ -38,6 +38,9 @@ const workload0 = (s: Scenario) => s.phases[0]!.workloads[0]!;
 // Files some rows point at.
 const validFile = path.join(tmp, 'valid.ts');
 writeFileSync(validFile, patched(() => {}));
+// Budgets per operation need the operations cycle by cycle, which load segments do not report.
+const perOpFile = path.join(tmp, 'per-op.ts');
+writeFileSync(perOpFile, patched((s) => ((s.budgets = { heapGrowthPer1kOps: '64KB' }), (phase0(s).cycles = 4))));
 const aFile = path.join(tmp, 'a-file');
 writeFileSync(aFile, 'not a folder\n');
 const notJson = path.join(tmp, 'nodes.txt');
@@ -189,6 +192,26 @@ const rows: Row[] = [
     says: ['phases[0].faults[0]', 'kill', 'external runtime'],
   },
   { what: 'a --nodes file without pprof URLs', args: ['run', validFile, '--runtime', 'external', '--nodes', noPprof], code: 2, says: ['nodes-no-pprof.json', 'pprof'] },
+  // Load split into segments (docs/distributed-load.md).
+  { what: '--segment 0/4', args: ['run', validFile, '--segment', '0/4'], code: 2, says: ['--segment', '0/4', 'i/n'] },
+  { what: '--segment 5/4', args: ['run', validFile, '--segment', '5/4'], code: 2, says: ['--segment', '5/4', 'i/n'] },
+  { what: '--segment x', args: ['load', validFile, '--segment', 'x', '--load-stats', tmp], code: 2, says: ['--segment', "'x'", 'i/n'] },
+  { what: 'CHAINSOAK_SEGMENT=2/1', args: ['run', validFile], env: { CHAINSOAK_SEGMENT: '2/1' }, code: 2, says: ['CHAINSOAK_SEGMENT', '2/1'] },
+  {
+    what: '--segment on a workload that cannot be split',
+    args: ['run', '{scenario}', '--segment', '1/2'],
+    scenario: patched((s) => phase0(s).workloads.push({ kind: 'geth-ws-zombies', clients: 5 })),
+    code: 2,
+    says: ['phases[0].workloads[1] (geth-ws-zombies)', 'cannot be split', '--segment 1/2'],
+  },
+  { what: 'more segments than senders', args: ['run', '{scenario}', '--segment', '1/4'], scenario: patched((s) => (workload0(s).senders = 3)), code: 2, says: ['senders 3', '4 segments'] },
+  { what: 'load without --nodes', args: ['load', validFile, '--segment', '1/2', '--load-stats', tmp], code: 2, says: ['nodes[0].endpoints', '--nodes'] },
+  { what: 'load without --load-stats', args: ['load', validFile, '--segment', '1/2'], code: 2, says: ['--load-stats'] },
+  { what: 'load on the process runtime', args: ['load', validFile, '--runtime', 'process', '--load-stats', tmp], code: 2, says: ['--runtime process', '--runtime external'] },
+  { what: 'load with --load-stats under a file', args: ['load', validFile, '--runtime', 'external', '--nodes', noPprof, '--load-stats', path.join(aFile, 'x.json')], code: 2, says: ['--load-stats', 'ENOTDIR'] },
+  { what: '--load-stats at a missing folder', args: ['run', validFile, '--load-stats', path.join(tmp, 'no-such-stats')], code: 2, says: ['--load-stats', 'no-such-stats', 'no such folder'] },
+  { what: '--load-stats at a file', args: ['run', validFile, '--load-stats', aFile], code: 2, says: ['--load-stats', 'is a file'] },
+  { what: '--load-stats with a per-operation budget', args: ['run', perOpFile, '--load-stats', tmp], code: 2, says: ['budgets.heapGrowthPer1kOps', '--load-stats'] },
 ];
 
 // `validate` makes the checks `run` makes before it starts: every row about a scenario file is a validate row too.

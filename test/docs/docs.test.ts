@@ -14,6 +14,7 @@ import { externalEndpointsSchema } from '../../harness/runtimes/external.ts';
 import { scenarioSchema } from '../../harness/scenario/schema.ts';
 import { parseDuration } from '../../harness/scenario/units.ts';
 import { workloadSchemas } from '../../harness/workloads/registry.ts';
+import { executorSchemas } from '../../harness/workloads/executor/config.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const docsDir = path.join(root, 'docs');
@@ -91,6 +92,15 @@ describe('docs', () => {
       const text = section(page, kind);
       assert.deepEqual(missingFields(text, schema).filter((f) => f !== 'kind'), [], `docs/workloads.md, ${kind}: undocumented`); // the heading is the kind
       assert.deepEqual(wrongDefaults(text, schema), [], `docs/workloads.md, ${kind}: defaults`);
+    }
+  });
+
+  it('document every executor field with its default', () => {
+    const text = section(read('docs/workloads.md'), 'Executors');
+    for (const [type, schema] of Object.entries(executorSchemas)) {
+      assert.ok(text.includes('`' + type + '`'), `docs/workloads.md, executors: ${type} undocumented`);
+      assert.deepEqual(missingFields(text, schema), [], `docs/workloads.md, ${type}: undocumented`);
+      assert.deepEqual(wrongDefaults(text, schema), [], `docs/workloads.md, ${type}: defaults`);
     }
   });
 

@@ -47,7 +47,7 @@ export const gethTarget: TargetKind = {
         // Senders of their own for every run (another seed): a run that stops short leaves no nonce gap for the next.
         const signed = await presignTransfers(client, {
           seed: seed++,
-          senders: Math.min(SENDERS, count),
+          senderIds: Array.from({ length: Math.min(SENDERS, count) }, (_, i) => i),
           count,
           recipients: 16,
           maxFeePerGas: 2000n * 1_000_000_000n,

@@ -58,16 +58,38 @@ function nodesTable(summary: RunSummary): string {
 
 function workloadsTable(summary: RunSummary): string {
   if (summary.workloads.length === 0) return '';
-  const rows = summary.workloads.map((w) => {
+  const folded = summary.segments ? `<p class="note">The load of ${summary.segments.folded.length} of ${summary.segments.count} segments, folded (below).</p>` : '';
+  return `<section id="workloads"><h2>Workloads</h2>${folded}${workloadTable(summary.workloads.map((w) => ({ w })))}</section>${segmentsTable(summary)}`;
+}
+
+type WorkloadRow = { w: RunSummary['workloads'][number]; segment?: string };
+
+/** Workload figures as a table; with a segment column when the rows are load segments' own. */
+function workloadTable(list: WorkloadRow[]): string {
+  const bySegment = list.some((r) => r.segment !== undefined);
+  const rows = list.map(({ w, segment }) => {
     const l = w.latency;
     const errors = w.errors.length ? `<details><summary>${w.errors.length} distinct</summary><ul>${w.errors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul></details>` : '';
     return (
-      `<tr><td>${esc(w.phase)}</td><td>${esc(w.kind)}</td><td class="num">${count(w.sent)}</td><td class="num">${count(w.accepted)}</td>` +
+      `<tr>${bySegment ? `<td>${esc(segment ?? '')}</td>` : ''}<td>${esc(w.phase)}</td><td>${esc(w.kind)}</td><td class="num">${count(w.sent)}</td><td class="num">${count(w.accepted)}</td>` +
       `<td class="num">${count(w.failed)}${w.sent ? ` <span class="muted">(${percent(w.failed / w.sent, 2)})</span>` : ''}</td><td class="num">${count(Math.round(w.achievedRate * 10) / 10)}/s</td>` +
       `<td class="num">${l ? `${l.p50Ms.toFixed(1)} / ${l.p95Ms.toFixed(1)} / ${l.p99Ms.toFixed(1)} / ${l.maxMs.toFixed(1)}` : '–'}</td><td>${errors}</td></tr>`
     );
   });
-  return `<section id="workloads"><h2>Workloads</h2><table class="data"><thead><tr><th>phase</th><th>kind</th><th>sent</th><th>accepted</th><th>failed</th><th>rate</th><th>latency ms p50 / p95 / p99 / max</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
+  return `<table class="data"><thead><tr>${bySegment ? '<th>segment</th>' : ''}<th>phase</th><th>kind</th><th>sent</th><th>accepted</th><th>failed</th><th>rate</th><th>latency ms p50 / p95 / p99 / max</th><th>errors</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** With --load-stats: each segment's own figures, what is missing and what could not be folded. */
+function segmentsTable(summary: RunSummary): string {
+  const s = summary.segments;
+  if (!s) return '';
+  const notes = [
+    s.missing.length ? `<p class="warning">⚠ missing ${esc(s.missing.join(', '))}: no stats in ${esc(s.dir)}; their load is not in the figures.</p>` : '',
+    ...s.parts.filter((p) => p.exitCode || p.beforeRun).map((p) => `<p class="note">${esc(p.segment)}: ${p.exitCode ? `exit ${p.exitCode}: ${esc(p.error ?? '')}` : ''}${p.beforeRun ? ' its load ended before this run started' : ''}</p>`),
+    ...s.invalid.map((i) => `<p class="note">not folded: ${esc(i.file)}: ${esc(i.reason)}</p>`),
+  ];
+  const rows = s.parts.flatMap((p) => p.workloads.map((w) => ({ w, segment: `${p.segment}${p.file === null ? ' (this run)' : ''}` })));
+  return `<section id="segments"><h2>Load segments</h2>${notes.join('')}${workloadTable(rows)}</section>`;
 }
 
 /** Events (phases, snapshots, faults) in order, folded: useful when reading the charts' markers. */
