@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { answersHttp } from '../probes/http.ts';
 import type { NodeSite } from '../runtimes/runtime.ts';
 import { durationMs } from '../scenario/fields.ts';
 import { cometbftBuild, cometbftVersions } from './cometbft.ts';
@@ -19,7 +20,7 @@ import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlav
 import { localVersion } from './install.ts';
 import { withAbciLink } from './simd-abci.ts';
 import { ACCOUNT_BALANCE, prepareSimdGenesis, SIMD_CHAIN_ID, SIMD_DENOM, SIMD_PREFIX } from './simd-genesis.ts';
-import { cometBoundedFrames, cometEndpoints, cometListenerSettings, cometNodeProbes, nodeIdOf, quorumIndex, setTomlKeys, tomlSettings, traitsFor, type VersionTraits } from './tendermint-family.ts';
+import { cometBoundedFrames, cometEndpoints, cometListenerSettings, cometNodeProbes, nodeIdOf, quorumIndex, readyHeight, setTomlKeys, tomlSettings, traitsFor, type VersionTraits } from './tendermint-family.ts';
 
 /** One SDK line chainsoak builds: its wrapper module and what that module pins. */
 interface SdkLine {
@@ -153,6 +154,20 @@ export const simd: NodeFlavor = withAbciLink({
   prepareNetwork,
 
   ...cometNodeProbes,
+
+  /**
+   * CometBFT's readiness (readyHeight), then REST: the SDK starts gRPC and then REST after
+   * CometBFT (server/start.go), and REST's gRPC-gateway answers 503 until its gRPC connection is up, for
+   * seconds after height 1 on a big genesis (100,000 accounts). Once the chain has a block, a query must
+   * succeed; before it (a node started before the quorum) any answer of the listener counts, as every
+   * query fails without a block. A node without REST (CometBFT of an ABCI pair, simd-abci.ts) is ready
+   * on CometBFT's readiness alone.
+   */
+  async isReady(endpoints, signal, details) {
+    const height = await readyHeight(endpoints, signal, details);
+    if (height === undefined) return false;
+    return endpoints.rest === undefined || answersHttp(`${endpoints.rest}/cosmos/base/tendermint/v1beta1/node_info`, 3_000, signal, height < 1);
+  },
 }, simdOptions);
 
 const CONFIG_TOML = 'home/config/config.toml';

@@ -14,7 +14,7 @@ import { fetchBytes } from '../probes/http.ts';
 import { cometNewBlock, watchBlocks } from '../probes/block-watch.ts';
 import { readChainFigures, readMemStatsFromPrometheus } from '../probes/prometheus.ts';
 import type { NetworkView, NodeFiles, NodeSite, RunningNode } from '../runtimes/runtime.ts';
-import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeFlavor, PrepareContext } from './flavor.ts';
+import type { EndpointTemplate, GoBuildRecipe, LaunchPlan, NodeDetails, NodeEndpoints, NodeFlavor, PrepareContext } from './flavor.ts';
 import { ensureBinary } from './install.ts';
 import { isSemverTag } from './node-spec.ts';
 import { nodeVersion, traitsFor, type VersionRow as GenericVersionRow } from './version-table.ts';
@@ -273,19 +273,8 @@ export function tendermintFamilyFlavor(data: TendermintFamilyData): NodeFlavor {
  * through the endpoints of cometEndpoints.
  */
 export const cometNodeProbes: Pick<NodeFlavor, 'isReady' | 'readMemStats' | 'watchBlocks' | 'readChainStats'> = {
-  /**
-   * Nodes started before enough voting power is online just answer /status; from the node that completes
-   * a quorum (> 2/3 of the power, in start order = the order of prepareNetwork's nodes) on, a node is
-   * ready at height >= 1 (its details' minHeight).
-   */
   async isReady(endpoints, signal, details) {
-    try {
-      const status = await rpcStatus(endpoints.rpc!, signal);
-      const want = Number(details?.minHeight ?? 0);
-      return Number(status.sync_info?.latest_block_height ?? 0) >= want;
-    } catch {
-      return false;
-    }
+    return (await readyHeight(endpoints, signal, details)) !== undefined;
   },
 
   readMemStats(endpoints, signal) {
@@ -301,6 +290,20 @@ export const cometNodeProbes: Pick<NodeFlavor, 'isReady' | 'readMemStats' | 'wat
     return { height: latestBlockHeight, mempoolSize, peers };
   },
 };
+
+/**
+ * The node's latest height once it is ready, else undefined. Nodes started before enough voting power is
+ * online just answer /status; from the node that completes a quorum (> 2/3 of the power, in start order =
+ * the order of prepareNetwork's nodes) on, a node is ready at height >= 1 (its details' minHeight).
+ */
+export async function readyHeight(endpoints: NodeEndpoints, signal: AbortSignal, details?: NodeDetails): Promise<number | undefined> {
+  try {
+    const height = Number((await rpcStatus(endpoints.rpc!, signal)).sync_info?.latest_block_height ?? 0);
+    return height >= Number(details?.minHeight ?? 0) ? height : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** CometBFT's caches bounded by construction, in the package paths of `module` (the node's CometBFT module). */
 export function cometBoundedFrames(module: string, traits: VersionTraits): BoundedFrames {

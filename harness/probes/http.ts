@@ -12,6 +12,17 @@ export async function fetchBytes(url: string, timeoutMs: number, signal?: AbortS
   return Buffer.from(await response.arrayBuffer());
 }
 
+/** Does an HTTP server answer at `url`: with a 2xx status, or (`anyStatus`) with any (a listener is up)? */
+export async function answersHttp(url: string, timeoutMs: number, signal?: AbortSignal, anyStatus = false): Promise<boolean> {
+  try {
+    const response = await fetch(url, { headers: PLAIN, signal: withTimeout(timeoutMs, signal) });
+    await response.arrayBuffer();
+    return anyStatus || response.ok;
+  } catch {
+    return false;
+  }
+}
+
 /** One JSON-RPC 2.0 call over HTTP; throws on transport errors and JSON-RPC errors alike. */
 export async function jsonRpc<T>(url: string, method: string, params: unknown[] = [], timeoutMs = 5000, signal?: AbortSignal): Promise<T> {
   const response = await fetch(url, {

@@ -5,11 +5,14 @@
  * any build.
  */
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { DirectSecp256k1Wallet } from '@cosmjs/proto-signing';
 import { calculateFee, GasPrice, SigningStargateClient } from '@cosmjs/stargate';
+import { UsageError } from '../../harness/errors.ts';
 import { cosmosAccount } from '../../harness/nodes/cosmos-accounts.ts';
+import { directDial } from '../../harness/run/network.ts';
 import { flavorBuild } from '../../harness/nodes/install.ts';
 import { flavors } from '../../harness/nodes/registry.ts';
 import { SDK_LINES, simd, simdNodeInfo } from '../../harness/nodes/simd.ts';
@@ -17,7 +20,7 @@ import { getTomlValue } from '../../harness/nodes/tendermint-family.ts';
 import { fetchBytes } from '../../harness/probes/http.ts';
 import { cli, listeningAddresses } from '../helpers.ts';
 import { cometHeight as height, waitForHeight } from '../support/comet.ts';
-import { startTestNetwork, type TestNetwork } from '../support/network.ts';
+import { processSites, startTestNetwork, type TestNetwork } from '../support/network.ts';
 
 /** `count` validators of one chain on the line's binary (built into the cache on first use, through the flavor's buildOf). */
 function startSimd(count: number, options: Record<string, unknown> = {}, line = simd.defaultVersion): Promise<TestNetwork> {
@@ -40,6 +43,18 @@ describe('simd flavor: pure parts', () => {
     assert.deepEqual(simd.optionsSchema.parse({}), { accounts: 200, blockTime: 500, minGasPrice: 0.001, config: {}, appConfig: {}, logLevel: 'info', extraArgs: [] });
     assert.throws(() => simd.optionsSchema.parse({ accounts: 100_001 }));
     assert.throws(() => simd.optionsSchema.parse({ acounts: 5 }));
+  });
+
+  it('refuses nodes of one chain that ask for different funded accounts, before anything runs', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'chainsoak-simd-'));
+    try {
+      // The check comes before any command of the binary: /bin/false would fail the first one.
+      const sites = await processSites(simd, '/bin/false', dir, ['a', 'b']);
+      const contexts = sites.map((site, i) => ({ site, version: 'v0.50', dial: directDial, options: simd.optionsSchema.parse({ accounts: 10 * (i + 1) }) }));
+      await assert.rejects(simd.prepareNetwork!(contexts), (e: Error) => e instanceof UsageError && /a has accounts 10, b has 20/.test(e.message));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('an unknown SDK line is one line and exit 2, before any build', async () => {
