@@ -8,7 +8,9 @@
  *   5. the budgets' sensitivity on the Go leak fixture, and their false alarms on healthy nodes;
  *   6. false alarms on real healthy nodes: geth and CometBFT/Tendermint versions under floods, websocket
  *      churn and peer churn (false-alarms.ts; its own BENCH_FALSE_ALARM_* variables, reports kept);
- *   7. the CLI's start: --help, --version, usage errors and validate against `node -e 1` (cli-start.ts).
+ *   7. the CLI's start: --help, --version, usage errors and validate against `node -e 1` (cli-start.ts);
+ *   8. chainsoak's generator beside vegeta and wrk on geth and CometBFT: client CPU per 1,000 requests and
+ *      the highest rate each sustains (loadgen-compare.ts; its own BENCH_LOADGEN_* variables).
  * BENCH_SOAK_MINUTES (default 10) sets the length of 4; BENCH_SENSITIVITY_RUNS (default 2) the repeats
  * of 5; BENCH_ONLY=1,3 runs a subset.
  */
@@ -18,6 +20,7 @@ import { runScenario, type RunOptions, type RunResult, type ScenarioInput } from
 import { dockerStatus } from '../runtimes/docker/index.ts';
 import { cliStart } from './cli-start.ts';
 import { falseAlarms } from './false-alarms.ts';
+import { loadgenCompare } from './loadgen-compare.ts';
 import { sensitivity } from './sensitivity.ts';
 
 const reportsDir = path.join(os.tmpdir(), 'chainsoak-bench');
@@ -104,7 +107,7 @@ async function selfRss(): Promise<void> {
 }
 
 const sensitivityRuns = Number(process.env.BENCH_SENSITIVITY_RUNS ?? 2);
-const benches = [generatorCost, saturation, overhead, selfRss, () => sensitivity(run, row, sensitivityRuns), () => falseAlarms(row), () => cliStart(row)];
+const benches = [generatorCost, saturation, overhead, selfRss, () => sensitivity(run, row, sensitivityRuns), () => falseAlarms(row), () => cliStart(row), () => loadgenCompare(row)];
 console.log(`chainsoak bench on ${os.cpus().length} cores, Node ${process.version}; reports in ${reportsDir}`);
 for (const [i, bench] of benches.entries()) {
   if (only && !only.includes(i + 1)) continue;

@@ -13,7 +13,7 @@ import type { NetworkView, NodeSite } from '../runtimes/runtime.ts';
 export interface GoBuildRecipe {
   /** Go module path, e.g. github.com/ethereum/go-ethereum */
   module: string;
-  /** Package path inside the module, e.g. cmd/geth */
+  /** Package path inside the module, e.g. cmd/geth; empty when the module root is the command. */
   cmdPath: string;
   /** Name of the binary go install produces, e.g. geth */
   binary: string;

@@ -200,7 +200,9 @@ function buildCommand(recipe: GoBuildRecipe, version: string, gobin: string, sta
     // The content hash is the binary's identity: no file paths of the checkout (-trimpath), no VCS stamp.
     return { args: ['build', '-trimpath', '-buildvcs=false', ...flags, '-o', path.join(gobin, recipe.binary), '.'], cwd: recipe.localDir, ldflags, tags };
   }
-  return { args: ['install', ...flags, `${recipe.module}/${recipe.cmdPath}@${version}`], cwd: gobin, ldflags, tags };
+  // An empty cmdPath: the module's root package is the command (vegeta).
+  const pkg = recipe.cmdPath ? `${recipe.module}/${recipe.cmdPath}` : recipe.module;
+  return { args: ['install', ...flags, `${pkg}@${version}`], cwd: gobin, ldflags, tags };
 }
 
 interface RunResult {

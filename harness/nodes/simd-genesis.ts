@@ -7,7 +7,6 @@
  */
 import { InfraError } from '../errors.ts';
 import type { NodeSite } from '../runtimes/runtime.ts';
-import { cosmosAccounts } from './cosmos-accounts.ts';
 
 /** Deterministic, so a workload in another process (a load segment) knows it without asking. */
 export const SIMD_CHAIN_ID = 'chainsoak-simd';
@@ -75,6 +74,8 @@ export async function prepareSimdGenesis(sites: readonly NodeSite[], accounts: n
   } finally {
     await first.files.remove(GENTX_DIR).catch(() => undefined);
   }
+  // Imported here, not at the top: validating a scenario loads the flavors, and must not load cosmjs.
+  const { cosmosAccounts } = await import('./cosmos-accounts.ts');
   const testAccounts = (await cosmosAccounts(accounts, 0, SIMD_PREFIX)).map((a): GenesisAccount => ({ address: a.address, accountNumber: a.index, balance: ACCOUNT_BALANCE }));
   await writeGenesis(sites, fundAccounts(await readGenesis(first), testAccounts));
   return { validators };

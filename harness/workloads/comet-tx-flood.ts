@@ -36,7 +36,7 @@ import { Comet38Client, HttpBatchClient } from '@cosmjs/tendermint-rpc';
 import type { RpcClient } from '@cosmjs/tendermint-rpc';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
-import { PacedTotals, pacedLoop } from './paced-loop.ts';
+import { PacedTotals, defaultTickMs, pacedLoop } from './paced-loop.ts';
 import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
 import type { OptionsOf } from './schemas.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
@@ -180,7 +180,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   const valueBytes = Math.floor(opts.valueBytes ?? 32);
   const transport: CometTransport = opts.transport ?? 'cosmjs';
   const batchSize = mode === 'commit' ? 1 : Math.max(1, Math.floor(opts.batch ?? 10));
-  const tickMs = Math.max(1, opts.tickMs ?? Math.min(100, Math.max(20, Math.round(8000 / opts.rate))));
+  const tickMs = Math.max(1, opts.tickMs ?? defaultTickMs(opts.rate, batchSize));
   const maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? (mode === 'commit' ? 64 : 32)));
   const requestTimeoutMs = opts.requestTimeoutMs ?? (mode === 'commit' ? 15_000 : 10_000);
   const commitWaitMs = opts.commitWaitMs ?? 10_000;

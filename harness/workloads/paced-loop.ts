@@ -1,11 +1,22 @@
 /**
  * The open-loop generator every flood shares: each tick, hand out what the target rate makes due, group
  * it by lane (node), cut it into batches and send them without waiting, bounded by a count, a duration,
- * the abort signal and a cap on requests in flight. A slow node makes the loop skip (Pacer's maxBurst),
- * never pile up memory. This is the arrival-rate engine of the shared executor (executor/arrival-rate.ts)
- * and of the floods, which batch many items per request.
+ * the abort signal and a cap on requests in flight. A node slow for more than 2 s makes the loop skip
+ * (Pacer's maxBurst), never pile up memory. This is the arrival-rate engine of the shared executor
+ * (executor/arrival-rate.ts) and of the floods, which batch many items per request.
  */
 import { Pacer, sleep, startCpuMeter } from './stats.ts';
+
+/**
+ * The floods' default pacing tick: about 8 transactions a tick, between 20 and 100 ms (each wake-up costs
+ * the generator CPU, so low rates use longer ticks). One transaction a request: down to 2 ms, because a
+ * 20 ms tick at 4,000/s sends 80 requests at once and the node answers each burst's tail late; with 64
+ * in flight that held a flood to 3,400-3,800/s on CometBFT where vegeta and wrk, spreading their
+ * requests, reached 6,000/s (bench 8, docs/benchmarks.md).
+ */
+export function defaultTickMs(rate: number, batchSize: number): number {
+  return Math.min(100, Math.max(batchSize === 1 ? 2 : 20, Math.round(8000 / rate)));
+}
 
 export interface PacedLoopOptions {
   /** Operations per second (the peak rate, with a schedule): sizes the largest burst. */
@@ -43,7 +54,10 @@ export interface PacedLoopResult {
 }
 
 export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
-  const pacer = new Pacer(o.rate, { maxBurst: Math.max(1, Math.ceil(o.rate / 2)), ...(o.schedule ? { schedule: o.schedule } : {}) });
+  // Two seconds of backlog are caught up after a stall (a CometBFT commit holds broadcasts for a moment):
+  // with half a second, a node that answered everything still lost a quarter of a 4,000/s flood to skips
+  // (bench 8, docs/benchmarks.md); vegeta and wrk catch up too.
+  const pacer = new Pacer(o.rate, { maxBurst: Math.max(1, Math.ceil(o.rate * 2)), ...(o.schedule ? { schedule: o.schedule } : {}) });
   const cpu = startCpuMeter();
   const inflight = new Set<Promise<void>>();
   const perLane: number[][] = Array.from({ length: o.lanes }, () => []);
@@ -55,12 +69,19 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
   let lateTicks = 0;
   const sentPerLane: number[] = new Array(o.lanes).fill(0);
 
+  /** Ends the current wait early: set while the loop waits at the in-flight cap. */
+  let wake: (() => void) | undefined;
+
   while (!o.signal.aborted && cursor < o.limit) {
     const now = performance.now();
     if (now >= end) break;
     if (now - nextTick > o.tickMs) lateTicks++;
     const room = o.maxInFlight - o.inFlight();
-    const due = room <= 0 ? 0 : Math.min(pacer.due(now), o.limit - cursor, room * o.batchSize);
+    const wanted = Math.min(pacer.due(now), o.limit - cursor);
+    const due = room <= 0 ? 0 : Math.min(wanted, room * o.batchSize);
+    // Items due that the cap held back: wait for a request to end, not for the next tick (a freed slot
+    // left idle until the tick would bound the rate at maxInFlight requests per tick).
+    const capped = wanted > due;
     if (due > 0) {
       for (let i = cursor; i < cursor + due; i++) perLane[o.lanes === 1 ? 0 : o.laneOf(i)]!.push(i);
       cursor += due;
@@ -71,14 +92,31 @@ export async function pacedLoop(o: PacedLoopOptions): Promise<PacedLoopResult> {
         for (let k = 0; k < list.length; k += o.batchSize) {
           const p = o.send(lane, list.length <= o.batchSize ? list : list.slice(k, k + o.batchSize));
           inflight.add(p);
-          void p.finally(() => inflight.delete(p));
+          void p.finally(() => {
+            inflight.delete(p);
+            wake?.();
+          });
         }
         perLane[lane] = [];
       }
     }
     nextTick += o.tickMs;
     const wait = nextTick - performance.now();
-    if (wait > 0) await sleep(Math.min(wait, end - performance.now()), o.signal);
+    if (wait > 0 && capped) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          o.signal.removeEventListener('abort', done);
+          wake = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(wait, end - performance.now()));
+        o.signal.addEventListener('abort', done, { once: true });
+        wake = done;
+      });
+      // Woken before the tick: the tick is still ahead.
+      if (performance.now() < nextTick) nextTick -= o.tickMs;
+    } else if (wait > 0) await sleep(Math.min(wait, end - performance.now()), o.signal);
     else nextTick = performance.now();
   }
   // Drain: every request has its own timeout, so this is bounded.

@@ -29,7 +29,7 @@ export const workloadSchemas = {
     maxTxs: positiveInt.max(1_000_000),
     batch: positiveInt.max(10_000).optional(),
     // The fields below have defaults that the workload computes (geth-tx-flood.ts): optional here.
-    /** Pacing tick in ms. Default: about 8 txs per tick, between 20 and 100 ms (each wake-up costs the generator CPU). */
+    /** Pacing tick in ms. Default (paced-loop.ts defaultTickMs): about 8 txs per tick, 20-100 ms; 2-100 ms with batch 1. */
     tickMs: positiveMs(1_000).optional(),
     /** Most HTTP requests open at once (over all nodes, plus at most nodes-1). Default 32. */
     maxInFlight: positiveInt.max(10_000).optional(),
