@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: figures for the pinned geth, printed, never asserted.
- *   1. generator CPU per 1,000 accepted transactions at a rate the node sustains;
+ *   1. generator CPU per 1,000 accepted transactions at a rate the node sustains: geth's flood, CometBFT's
+ *      kvstore flood and the Cosmos SDK bank-send flood (offline- and online-signed) side by side;
  *   2. the rate the generator reaches when the node saturates;
  *   3. time to verdict minus the scenario's declared time (binaries cached), on the process and the
  *      container runtime (image built);
@@ -21,6 +22,7 @@ import { dockerStatus } from '../runtimes/docker/index.ts';
 import { cliStart } from './cli-start.ts';
 import { falseAlarms } from './false-alarms.ts';
 import { loadgenCompare } from './loadgen-compare.ts';
+import type { WorkloadDecl } from '../workloads/schemas.ts';
 import { sensitivity } from './sensitivity.ts';
 
 const reportsDir = path.join(os.tmpdir(), 'chainsoak-bench');
@@ -49,12 +51,39 @@ async function run(scenario: ScenarioInput, options: RunOptions = {}): Promise<R
 const stat = (r: RunResult, key: string) => Number(r.workloads[0]?.extra?.[key] ?? NaN);
 const row = (label: string, value: string) => console.log(`${label.padEnd(58)} ${value}`);
 
+/** One flood on one node of a flavor, for the per-flavor generator cost. */
+function floodOn(name: string, node: string, workload: Record<string, unknown>, seconds: number): ScenarioInput {
+  return {
+    name,
+    nodes: [{ name: 'node', node }],
+    warmup: '5s',
+    phases: [{ name: 'flood', duration: seconds * 1000, workloads: [workload as WorkloadDecl] }],
+    cooldown: '2s',
+    sampleInterval: '2s',
+    budgets: { errorRate: 1 },
+  };
+}
+
 async function generatorCost(): Promise<void> {
   const r = await run(flood('bench-generator-cost', 400, 30, { devPeriod: 1 }));
   const w = r.workloads[0]!;
   row('1. generator CPU per 1,000 accepted tx (400 tx/s, 30 s)', `${(stat(r, 'cpuMsPer1kAccepted') / 1000).toFixed(3)} CPU-s`);
   row('   accepted / included / achieved rate', `${w.accepted} / ${stat(r, 'included')} / ${w.achievedRate.toFixed(0)} tx/s`);
   row('   signing cost (before the window)', `${stat(r, 'signUsPerTx').toFixed(0)} µs/tx`);
+  // The same figure for the other floods, each on its own node, beside geth's: what a flood costs the
+  // machine it shares with the node.
+  const seconds = 30;
+  const others: Array<[string, string, Record<string, unknown>]> = [
+    ['CometBFT kvstore flood (comet-tx-flood, sync, 400 tx/s)', 'cometbft', { kind: 'comet-tx-flood', rate: 400, maxTxs: 400 * seconds * 2 }],
+    ['Cosmos SDK bank-send, offline-signed (simd, 200 tx/s)', 'simd', { kind: 'cosmos-bank-send', rate: 200, maxTxs: 200 * seconds * 2, senders: 40, signing: 'offline' }],
+    ['Cosmos SDK bank-send, online-signed (simd, 100 tx/s)', 'simd', { kind: 'cosmos-bank-send', rate: 100, maxTxs: 100 * seconds * 2, senders: 40, signing: 'online' }],
+  ];
+  for (const [label, node, workload] of others) {
+    const o = await run(floodOn(`bench-generator-cost-${node}-${String(workload.signing ?? workload.kind)}`, node, workload, seconds));
+    const ow = o.workloads[0]!;
+    const committed = ow.extra?.committed;
+    row(`   ${label}`, `${(stat(o, 'cpuMsPer1kAccepted') / 1000).toFixed(3)} CPU-s per 1,000 accepted; ${ow.accepted} accepted${committed === undefined ? '' : `, ${committed} committed`}, ${ow.achievedRate.toFixed(0)} tx/s`);
+  }
 }
 
 async function saturation(): Promise<void> {

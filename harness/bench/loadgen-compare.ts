@@ -168,9 +168,6 @@ export async function loadgenCompare(row: Row): Promise<void> {
       if (!only.includes(plan.kind.name)) continue;
       await compareOn(plan, generators, row, dir, stub.url, (stop) => (stopNode = stop));
     }
-    // The cosmos flood's client CPU per 1,000 accepted txs goes here, beside geth's and CometBFT's, once
-    // its workload (cosmos-bank-send, offline signing) is on main: a TargetKind for simd in targets.ts.
-    row('8. cosmos (simd) bank-send flood: client CPU per 1,000 accepted txs', 'not measured yet (needs the cosmos-bank-send workload)');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

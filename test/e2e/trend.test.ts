@@ -10,8 +10,11 @@ import txpoolCap from '../scenarios/geth-txpool-cap.ts';
 import { pprofTop } from '../support/pprof.ts';
 import { jsonShape } from '../support/shape.ts';
 
-/** Fields this version adds to summary.json; everything else keeps the shape it had before. */
-const NEW_FIELDS = [/^\$\.nodes\[\]\.trend\.\w+\.(projection|attribution|advice)\b/, /^\$\.budgets\[\]\.warning$/, /^\$\.nodes\[\]\.growthLinks\b/, /^\$\.nodes\[\]\.build\b/];
+/**
+ * Fields this version adds to summary.json; everything else keeps the shape it had before. fixture-ops runs on
+ * the shared executor (issue #10), whose figures every workload on it reports: executor, clients, peakInFlight.
+ */
+const NEW_FIELDS = [/^\$\.workloads\[\]\.extra\.(executor|clients|peakInFlight)$/, /^\$\.nodes\[\]\.trend\.\w+\.(projection|attribution|advice)\b/, /^\$\.budgets\[\]\.warning$/, /^\$\.nodes\[\]\.growthLinks\b/, /^\$\.nodes\[\]\.build\b/];
 
 /** Optional fields only some runs have: the generator's keep-alive connections may or may not make a goroutine finding. */
 const DATA_DEPENDENT = [/^\$\.nodes\[\]\.patterns\[\]\.heapBytes$/, /^\$\.nodes\[\]\.patterns\[\]\.suspects\[\]\.blockedIn$/];
