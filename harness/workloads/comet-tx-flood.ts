@@ -37,7 +37,8 @@ import type { RpcClient } from '@cosmjs/tendermint-rpc';
 import type { RunningNode } from '../runtimes/runtime.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
 import { PacedTotals, defaultTickMs, pacedLoop } from './paced-loop.ts';
-import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
+import { localAbort, sleep } from './stats.ts';
+import { OpCounters, type OpenRequest } from './executor/counters.ts';
 import type { OptionsOf } from './schemas.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
@@ -205,13 +206,8 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   let localSignal: AbortSignal | undefined;
 
   // Run state.
-  let sent = 0;
-  let accepted = 0;
-  let failed = 0;
+  const counters = new OpCounters();
   let committedByAnswer = 0;
-  let inFlight = 0;
-  let peakInFlight = 0;
-  let requests = 0;
   let startHeight: number | undefined;
   let countedTo: number | undefined;
   let inBlocks: number | undefined;
@@ -220,8 +216,6 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   let controlRaw: JsonRpcHttpClient | undefined;
   let txBytes = 0;
   const totals = new PacedTotals();
-  const hist = new LatencyHistogram();
-  const errors = new ErrorSample(10);
 
   /** The tx of index i as text (ASCII only, so its length is its byte length). */
   function txText(i: number): string {
@@ -230,15 +224,10 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
     return key + '=' + (v.length >= valueBytes ? v : v + padding.slice(0, valueBytes - v.length));
   }
 
-  function record(o: Outcome, ms: number): void {
-    hist.record(ms);
-    if (o.ok) {
-      accepted++;
-      if (o.committed) committedByAnswer++;
-    } else {
-      failed++;
-    }
-    if (o.error) errors.add(o.error);
+  /** One tx of `request` answered: counted, with the request's round trip so far as its latency. */
+  function record(request: OpenRequest, o: Outcome): void {
+    if (o.committed) committedByAnswer++;
+    request.settle({ accepted: o.ok ? 1 : 0, failed: o.ok ? 0 : 1, errors: o.error ? [o.error] : undefined });
   }
 
   function outcomeOf(res: unknown): Outcome {
@@ -258,16 +247,10 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
   }
 
   /** Sends the txs of these indexes to one node as one request (JSON-RPC batch, or a plain call for one tx). */
-  function sendChunk(client: NodeClient, indexes: number[]): Promise<void> {
+  function sendChunk(lane: number, indexes: number[]): Promise<void> {
+    const client = clients[lane]!;
     const n = indexes.length;
-    sent += n;
-    requests++;
-    inFlight++;
-    if (inFlight > peakInFlight) peakInFlight = inFlight;
-    const t = performance.now();
-    const done = () => {
-      inFlight--;
-    };
+    const request = counters.begin(targets[lane]!.name, n);
     if (transport === 'raw') {
       const parts = new Array<string>(n);
       for (let k = 0; k < n; k++) {
@@ -278,34 +261,32 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       const body = n === 1 ? parts[0] : '[' + parts.join(',') + ']';
       return client.raw!.postRaw(body, localSignal).then(
         (text) => {
-          done();
-          const ms = performance.now() - t;
+          request.close();
           let parsed: unknown;
           try {
             parsed = JSON.parse(text);
           } catch {
-            for (let k = 0; k < n; k++) record({ ok: false, error: `invalid JSON answer: ${text.slice(0, 120)}` }, ms);
+            for (let k = 0; k < n; k++) record(request, { ok: false, error: `invalid JSON answer: ${text.slice(0, 120)}` });
             return;
           }
           const items = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ id?: number; result?: unknown; error?: { message: string; data?: unknown } }>;
           if (!Array.isArray(parsed) && n > 1) {
             const e = (parsed as { error?: { message: string; data?: unknown } } | null)?.error;
-            for (let k = 0; k < n; k++) record({ ok: false, error: `batch rejected: ${e ? rpcErrorText(e) : text.slice(0, 120)}` }, ms);
+            for (let k = 0; k < n; k++) record(request, { ok: false, error: `batch rejected: ${e ? rpcErrorText(e) : text.slice(0, 120)}` });
             return;
           }
           let answered = 0;
           for (const item of items) {
             if (!item || typeof item !== 'object' || answered >= n) continue;
             answered++;
-            if (item.error) record({ ok: false, error: rpcErrorText(item.error) }, ms);
-            else record(outcomeOf(item.result), ms);
+            if (item.error) record(request, { ok: false, error: rpcErrorText(item.error) });
+            else record(request, outcomeOf(item.result));
           }
-          for (; answered < n; answered++) record({ ok: false, error: 'no answer for this batch entry' }, ms);
+          for (; answered < n; answered++) record(request, { ok: false, error: 'no answer for this batch entry' });
         },
         (err: unknown) => {
-          done();
-          const ms = performance.now() - t;
-          for (let k = 0; k < n; k++) record({ ok: false, error: errorText(err) }, ms);
+          request.close();
+          for (let k = 0; k < n; k++) record(request, { ok: false, error: errorText(err) });
         },
       );
     }
@@ -320,10 +301,10 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       const settle = (k: number, o: Outcome) => {
         if (settled[k]) return;
         settled[k] = 1;
-        record(o, performance.now() - t);
+        record(request, o);
         if (--left === 0) {
           clearTimeout(timer);
-          done();
+          request.close();
           resolve();
         }
       };
@@ -462,7 +443,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         try {
           startHeight = await latestHeight(AbortSignal.any([signal, AbortSignal.timeout(10_000)]));
         } catch (err) {
-          errors.add(`status before the window: ${errorText(err)}`);
+          counters.errors.add(`status before the window: ${errorText(err)}`);
         }
       }
       // Round-robin over the nodes, skipping any a scenario fault has taken down.
@@ -483,23 +464,23 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         lanes: clients.length,
         laneOf,
         maxInFlight,
-        inFlight: () => inFlight,
+        inFlight: () => counters.inFlight,
         signal,
-        send: (lane, items) => sendChunk(clients[lane], items),
+        send: sendChunk,
       });
       link.unlink();
       totals.add(loop);
-      ctx.log(`comet-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(totals.windowMs / 1000).toFixed(1)} s`);
+      ctx.log(`comet-tx-flood: sent ${counters.sent}, accepted ${counters.accepted}, failed ${counters.failed} in ${(totals.windowMs / 1000).toFixed(1)} s`);
 
       // Committed, once, bounded (skipped on abort: release() counts once instead).
-      const target = mode === 'commit' ? 0 : accepted;
+      const target = mode === 'commit' ? 0 : counters.accepted;
       const deadline = performance.now() + commitWaitMs;
       while (!ctx.signal.aborted && startHeight !== undefined) {
         let n: number;
         try {
           n = await countInBlocks(AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]), deadline);
         } catch (err) {
-          errors.add(`commit check: ${errorText(err)}`);
+          counters.errors.add(`commit check: ${errorText(err)}`);
           break;
         }
         if (n >= target || performance.now() >= deadline) break;
@@ -508,7 +489,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
     },
 
     async release(): Promise<void> {
-      if (prepared && sent > 0 && startHeight !== undefined && inBlocks === undefined) {
+      if (prepared && counters.sent > 0 && startHeight !== undefined && inBlocks === undefined) {
         try {
           await countInBlocks(AbortSignal.timeout(5_000), performance.now() + 5_000);
         } catch {
@@ -520,7 +501,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(targets.map((t) => t.name)) };
+      return counters.progress();
     },
 
     stats(): WorkloadStats {
@@ -531,9 +512,8 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
         targetRate: rate,
         tickMs,
         batch: batchSize,
-        requests,
-        peakInFlight,
-        ...totals.figures(accepted),
+        ...counters.requestFigures(),
+        ...totals.figures(counters.accepted),
         txBytes,
         salt,
       };
@@ -546,7 +526,7 @@ export function cometTxFlood(opts: CometTxFloodOptions): Workload {
       } else if (inBlocks !== undefined) {
         extra.committed = inBlocks;
       }
-      return windowStats('comet-tx-flood', { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
+      return counters.stats('comet-tx-flood', totals.windowMs, extra);
     },
   };
 }

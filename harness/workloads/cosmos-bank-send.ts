@@ -48,7 +48,8 @@ import { BankSendSigner } from './cosmos-signer.ts';
 import { JsonRpcHttpClient, type JsonRpcResponse } from './jsonrpc.ts';
 import { PacedTotals, pacedLoop } from './paced-loop.ts';
 import { WHOLE, countShare, formatSegment, ownsItem, rateShare } from './segment.ts';
-import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
+import { localAbort, sleep } from './stats.ts';
+import { OpCounters, type OpenRequest, type RequestOutcome } from './executor/counters.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
 export type CosmosBankSendOptions = z.output<typeof cosmosBankSendSchema>;
@@ -123,12 +124,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
   let prepareMs = 0;
 
   // Run state.
-  let sent = 0;
-  let accepted = 0;
-  let failed = 0;
-  let inFlight = 0;
-  let peakInFlight = 0;
-  let requests = 0;
+  const counters = new OpCounters();
   let mismatches = 0;
   let signedInWindow = 0;
   let committedByAnswer = 0;
@@ -138,8 +134,6 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
   let commits: CommitCounter | undefined;
   let localSignal: AbortSignal | undefined;
   const totals = new PacedTotals();
-  const hist = new LatencyHistogram();
-  const errors = new ErrorSample(10);
 
   const recipientOf = (s: Sender, seq: number) => recipients[(s.signer.account.index + seq) % recipients.length]!;
 
@@ -150,9 +144,10 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
     return s.signer.sign(seq, recipientOf(s, seq));
   }
 
-  function count(a: Answer, seq: number): void {
+  /** Adds one answer to its request's outcome, and to the workload's own figures. */
+  function count(a: Answer, seq: number, outcome: RequestOutcome & { errors: string[] }): void {
     if (a.code === 0) {
-      accepted++;
+      outcome.accepted++;
       if (a.hash) acceptedHashes.add(a.hash.toUpperCase());
       if (mode === 'commit') {
         if (a.deliverCode === 0 && (a.height ?? 0) > 0) committedByAnswer++;
@@ -160,16 +155,16 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
       }
       return;
     }
-    failed++;
+    outcome.failed++;
     failedByCode.set(String(a.code), (failedByCode.get(String(a.code)) ?? 0) + 1);
-    errors.add(`${typeof a.code === 'number' ? `CheckTx code ${a.code}` : a.code} (sequence ${seq}): ${a.log ?? ''}`);
+    outcome.errors.push(`${typeof a.code === 'number' ? `CheckTx code ${a.code}` : a.code} (sequence ${seq}): ${a.log ?? ''}`);
   }
 
   /**
    * Broadcasts one request to a node: the due txs of each of its senders, grouped by sender in sequence
    * order; then sets each sender's next sequence from its answers.
    */
-  async function broadcast(node: number, due: Map<Sender, number>): Promise<void> {
+  async function broadcast(node: number, due: Map<Sender, number>, request: OpenRequest): Promise<void> {
     const entries: Array<{ s: Sender; seq: number }> = [];
     for (const [s, n] of due) for (let k = 0; k < n; k++) entries.push({ s, seq: s.nextSeq + k });
     const n = entries.length;
@@ -177,9 +172,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
     for (let k = 0; k < n; k++) txs[k] = await txFor(entries[k]!.s, entries[k]!.seq);
     const parts = txs.map((tx, k) => `{"jsonrpc":"2.0","id":${k},"method":"${method}","params":{"tx":"${tx}"}}`);
     const body = n === 1 ? parts[0]! : '[' + parts.join(',') + ']';
-    sent += n;
-    requests++;
-    const t = performance.now();
+    request.sent(nodes[node]!.name, n);
     let answers: Answer[];
     try {
       const text = await clients[node]!.postRaw(body, localSignal);
@@ -196,15 +189,15 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
       const log = err instanceof Error ? err.message : String(err);
       answers = txs.map(() => ({ code: 'transport', log }));
     }
-    hist.recordN(performance.now() - t, n);
     // Walk each sender's answers in sequence order: what the node expects after them is the sender's next
     // sequence. A tx accepted moves it past its own sequence; a mismatch says what the node expects; any
     // other failure leaves it (the node did not take that sequence). A transport failure is taken as
     // sent: if the node did not get them, the next answer's mismatch says so.
     const expect = new Map<Sender, number>([...due.keys()].map((s) => [s, s.nextSeq]));
+    const outcome = { accepted: 0, failed: 0, errors: [] as string[] };
     answers.forEach((a, k) => {
       const { s, seq } = entries[k]!;
-      count(a, seq);
+      count(a, seq, outcome);
       if (a.code === 0 || a.code === 'transport' || mode === 'async') expect.set(s, seq + 1);
       else if (a.code === WRONG_SEQUENCE_CODE) {
         mismatches++;
@@ -212,6 +205,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
       }
     });
     for (const [s, next] of expect) s.nextSeq = next;
+    request.settle(outcome);
   }
 
   /**
@@ -224,16 +218,15 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
       const s = senders[i % senders.length]!;
       due.set(s, (due.get(s) ?? 0) + 1);
     }
-    inFlight++;
-    if (inFlight > peakInFlight) peakInFlight = inFlight;
+    // In flight from now: a batch waiting for its senders counts against maxInFlight.
+    const request = counters.open();
     const done = Promise.all([...due.keys()].map((s) => s.tail))
-      .then(() => broadcast(node, due))
+      .then(() => broadcast(node, due, request))
       .catch((err: unknown) => {
         // broadcast() counts what it can; an error here is a signing failure: count the txs as failed.
-        failed += items.length;
-        errors.add(`signing: ${err instanceof Error ? err.message : String(err)}`);
+        request.settle({ accepted: 0, failed: items.length, errors: [`signing: ${err instanceof Error ? err.message : String(err)}`], timed: false });
       })
-      .finally(() => inFlight--);
+      .finally(() => request.close());
     for (const s of due.keys()) s.tail = done;
     return done;
   }
@@ -311,7 +304,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
           const status = await clients[0]!.call<{ sync_info: { latest_block_height: string } }>('status', {}, AbortSignal.any([link.signal, AbortSignal.timeout(10_000)]));
           commits = new CommitCounter(clients[0]!, Number(status.sync_info.latest_block_height), acceptedHashes);
         } catch (err) {
-          errors.add(`status before the window: ${err instanceof Error ? err.message : String(err)}`);
+          counters.errors.add(`status before the window: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
       const loop = await pacedLoop({
@@ -324,13 +317,13 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
         lanes: clients.length,
         laneOf: (i) => senders[i % senders.length]!.node,
         maxInFlight: opts.maxInFlight,
-        inFlight: () => inFlight,
+        inFlight: () => counters.inFlight,
         signal: link.signal,
         send,
       });
       link.unlink();
       totals.add(loop);
-      ctx.log(`${KIND}: sent ${sent}, accepted ${accepted}, failed ${failed}, sequence mismatches ${mismatches} in ${(totals.windowMs / 1000).toFixed(1)} s`);
+      ctx.log(`${KIND}: sent ${counters.sent}, accepted ${counters.accepted}, failed ${counters.failed}, sequence mismatches ${mismatches} in ${(totals.windowMs / 1000).toFixed(1)} s`);
 
       // Committed, bounded (skipped on abort: release() reads once instead).
       const deadline = performance.now() + opts.commitWaitMs;
@@ -338,16 +331,16 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
         try {
           await commits.update(AbortSignal.any([ctx.signal, AbortSignal.timeout(10_000)]), deadline);
         } catch (err) {
-          errors.add(`commit check: ${err instanceof Error ? err.message : String(err)}`);
+          counters.errors.add(`commit check: ${err instanceof Error ? err.message : String(err)}`);
           break;
         }
-        if (commits.found >= accepted || performance.now() >= deadline) break;
+        if (commits.found >= counters.accepted || performance.now() >= deadline) break;
         await sleep(Math.min(250, deadline - performance.now()), ctx.signal);
       }
     },
 
     async release(): Promise<void> {
-      if (commits && sent > 0 && commits.found < accepted) {
+      if (commits && counters.sent > 0 && commits.found < counters.accepted) {
         await commits.update(AbortSignal.timeout(5_000), performance.now() + 5_000).catch(() => undefined);
       }
       for (const c of clients) c.close();
@@ -355,7 +348,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(nodes.map((n) => n.name)) };
+      return counters.progress();
     },
 
     stats(): WorkloadStats {
@@ -366,10 +359,9 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
         tickMs,
         senders: senders.length,
         batch: batchSize,
-        requests,
-        peakInFlight,
+        ...counters.requestFigures(),
         sequenceMismatches: mismatches,
-        ...totals.figures(accepted),
+        ...totals.figures(counters.accepted),
         prepareMs: Math.round(prepareMs),
       };
       if (segmentText) extra.segment = segmentText;
@@ -388,7 +380,7 @@ export function cosmosBankSend(opts: CosmosBankSendOptions): Workload {
         extra.endHeight = commits.countedTo;
         for (const [code, n] of commits.failedByCode) extra[`inBlockFailed.code.${code}`] = n;
       }
-      return windowStats(KIND, { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
+      return counters.stats(KIND, totals.windowMs, extra);
     },
   };
 }

@@ -42,7 +42,9 @@ export class CommitCounter {
   /** Reads the blocks not read yet, up to the node's latest, stopping between requests once `deadline` passes. */
   async update(signal: AbortSignal | undefined, deadline = Infinity): Promise<void> {
     const status = await this.rpc.call<{ sync_info: { latest_block_height: string } }>('status', {}, signal);
-    const top = Number(status.sync_info.latest_block_height);
+    // Not the latest block itself: CometBFT stores a block before its results, and `block_results` of the
+    // latest height can answer "Internal error" for that moment. Blocks keep coming, so the next call reads it.
+    const top = Number(status.sync_info.latest_block_height) - 1;
     while (this.countedTo < top && performance.now() < deadline) {
       const heights: number[] = [];
       for (let h = this.countedTo + 1; h <= Math.min(top, this.countedTo + BATCH); h++) heights.push(h);

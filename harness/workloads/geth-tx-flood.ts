@@ -19,7 +19,8 @@ import { JsonRpcHttpClient, hexToNumber } from './jsonrpc.ts';
 import type { JsonRpcResponse } from './jsonrpc.ts';
 import { PacedTotals, defaultTickMs, pacedLoop } from './paced-loop.ts';
 import { ownedItems, WHOLE } from './segment.ts';
-import { ErrorSample, LatencyHistogram, localAbort, sleep, windowStats } from './stats.ts';
+import { localAbort, sleep } from './stats.ts';
+import { OpCounters, type RequestOutcome } from './executor/counters.ts';
 import type { OptionsOf } from './schemas.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
 
@@ -55,17 +56,10 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
   let prepareMs = 0;
 
   // Run state.
-  let sent = 0;
-  let accepted = 0;
-  let failed = 0;
-  let inFlight = 0;
-  let peakInFlight = 0;
-  let requests = 0;
+  const counters = new OpCounters();
   let included: number | undefined;
   const totals = new PacedTotals();
   let laneNames: string[] = [];
-  const hist = new LatencyHistogram();
-  const errors = new ErrorSample(10);
 
   const nodeOf = (txIndex: number) => (txIndex % senderCount) % clients.length;
 
@@ -91,52 +85,38 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
     return total;
   }
 
-  function handleAnswer(text: string, n: number, ms: number): void {
-    hist.recordN(ms, n);
+  /** How the `n` txs of one answered request went. */
+  function outcomeOf(text: string, n: number): RequestOutcome {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {
-      failed += n;
-      errors.add(`invalid JSON answer: ${text.slice(0, 120)}`);
-      return;
+      return { accepted: 0, failed: n, errors: [`invalid JSON answer: ${text.slice(0, 120)}`] };
     }
     if (batchSize > 1 && !Array.isArray(parsed)) {
       // The node rejected the batch as a whole (e.g. batch too large).
-      failed += n;
       const e = (parsed as JsonRpcResponse | null)?.error;
-      errors.add(`batch rejected: ${e?.message ?? text.slice(0, 120)}`);
-      return;
+      return { accepted: 0, failed: n, errors: [`batch rejected: ${e?.message ?? text.slice(0, 120)}`] };
     }
     const items = (Array.isArray(parsed) ? parsed : [parsed]) as JsonRpcResponse<string>[];
     let ok = 0;
+    const errors: string[] = [];
     for (const item of items) {
       if (item && typeof item.result === 'string') ok++;
-      else errors.add(item?.error?.message ?? `unexpected answer: ${JSON.stringify(item).slice(0, 120)}`);
+      else errors.push(item?.error?.message ?? `unexpected answer: ${JSON.stringify(item).slice(0, 120)}`);
     }
     if (ok > n) ok = n;
-    accepted += ok;
-    failed += n - ok;
+    return { accepted: ok, failed: n - ok, errors };
   }
 
-  function send(client: JsonRpcHttpClient, parts: string[], signal: AbortSignal): Promise<void> {
+  function send(lane: number, parts: string[], signal: AbortSignal): Promise<void> {
     const n = parts.length;
     const body = batchSize === 1 ? parts[0] : '[' + parts.join(',') + ']';
-    sent += n;
-    requests++;
-    inFlight++;
-    if (inFlight > peakInFlight) peakInFlight = inFlight;
-    const t = performance.now();
-    return client.postRaw(body, signal).then(
-      (text) => {
-        inFlight--;
-        handleAnswer(text, n, performance.now() - t);
-      },
-      (err: unknown) => {
-        inFlight--;
-        failed += n;
-        errors.add(err instanceof Error ? err.message : String(err));
-      },
+    const request = counters.begin(laneNames[lane]!, n);
+    return clients[lane]!.postRaw(body, signal).then(
+      (text) => void request.end(outcomeOf(text, n)),
+      // No answer, no round trip: a transport failure stays out of the latency.
+      (err: unknown) => void request.end({ accepted: 0, failed: n, errors: [err instanceof Error ? err.message : String(err)], timed: false }),
     );
   }
 
@@ -194,13 +174,13 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         lanes: clients.length,
         laneOf: nodeOf,
         maxInFlight,
-        inFlight: () => inFlight,
+        inFlight: () => counters.inFlight,
         signal,
-        send: (lane, items) => send(clients[lane], items.map((i) => frags[i]), signal),
+        send: (lane, items) => send(lane, items.map((i) => frags[i]), signal),
       });
       link.unlink();
       totals.add(loop);
-      ctx.log(`geth-tx-flood: sent ${sent}, accepted ${accepted}, failed ${failed} in ${(totals.windowMs / 1000).toFixed(1)} s`);
+      ctx.log(`geth-tx-flood: sent ${counters.sent}, accepted ${counters.accepted}, failed ${counters.failed} in ${(totals.windowMs / 1000).toFixed(1)} s`);
 
       // Inclusion, bounded (skipped on abort: release() checks once instead).
       const deadline = performance.now() + inclusionWaitMs;
@@ -208,16 +188,16 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         try {
           included = await countIncluded(AbortSignal.timeout(5_000));
         } catch (err) {
-          errors.add(`inclusion check: ${err instanceof Error ? err.message : String(err)}`);
+          counters.errors.add(`inclusion check: ${err instanceof Error ? err.message : String(err)}`);
           break;
         }
-        if (included >= accepted || performance.now() >= deadline) break;
+        if (included >= counters.accepted || performance.now() >= deadline) break;
         await sleep(Math.min(500, deadline - performance.now()), ctx.signal);
       }
     },
 
     async release(): Promise<void> {
-      if (prepared && sent > 0 && (included === undefined || included < accepted)) {
+      if (prepared && counters.sent > 0 && (included === undefined || included < counters.accepted)) {
         try {
           included = await countIncluded(AbortSignal.timeout(5000));
         } catch {
@@ -229,7 +209,7 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(laneNames) };
+      return counters.progress();
     },
 
     stats(): WorkloadStats {
@@ -238,14 +218,13 @@ export function gethTxFlood(opts: GethTxFloodOptions): Workload {
         tickMs,
         senders: senderCount,
         batch: batchSize,
-        requests,
-        peakInFlight,
-        ...totals.figures(accepted),
+        ...counters.requestFigures(),
+        ...totals.figures(counters.accepted),
         signUsPerTx: Math.round(signMsPerTx * 1000),
         prepareMs: Math.round(prepareMs),
       };
       if (included !== undefined) extra.included = included;
-      return windowStats('geth-tx-flood', { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
+      return counters.stats('geth-tx-flood', totals.windowMs, extra);
     },
   };
 }

@@ -7,7 +7,7 @@ import type { ParsedDefinedEntry, DefineContext, WorkloadInstance } from '../def
 import { UsageError } from '../../errors.ts';
 import { PacedTotals } from '../paced-loop.ts';
 import { WHOLE } from '../segment.ts';
-import { localAbort, windowStats } from '../stats.ts';
+import { localAbort } from '../stats.ts';
 import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from '../workload.ts';
 import { OpCounters } from './counters.ts';
 import { ownedClientIndices, runExecutor, type OwnedClient } from './run.ts';
@@ -62,20 +62,19 @@ export function definedWorkload(entry: ParsedDefinedEntry): Workload {
     },
 
     progress(): WorkloadProgress {
-      return { sent: counters.sent, accepted: counters.accepted, failed: counters.failed, latency: counters.hist, perNode: { ...counters.perNode } };
+      return counters.progress();
     },
 
     stats(): WorkloadStats {
       const extra: Record<string, number | string> = {
         executor: executor.type,
         clients: clientCount,
-        requests: counters.calls,
-        peakInFlight: counters.peakInFlight,
+        ...counters.requestFigures(),
         ...totals.figures(counters.accepted),
         ...counters.tagFigures(),
         ...instance?.extra?.(),
       };
-      return windowStats(kind, { sent: counters.sent, accepted: counters.accepted, failed: counters.failed, windowMs: totals.windowMs, hist: counters.hist, errors: counters.errors, extra });
+      return counters.stats(kind, totals.windowMs, extra);
     },
   };
 }
