@@ -11,21 +11,20 @@
  * The kind of each query is drawn by `weights`, and the address it asks about among test accounts
  * [firstAccount, firstAccount + accounts), both from the seed. A query counts as accepted when the answer
  * is HTTP 200 with the JSON field its kind returns; per kind sent / ok / failed and latency go to `extra`.
- * Bounded: at most maxQueries, never past the phase, at most maxInFlight requests open, each with a timeout.
- * Segments: 1/n of the rate and of maxQueries (reads need no disjoint accounts).
+ * Paced and counted by the shared executor (constant-arrival-rate; per kind = its tags): at most maxQueries,
+ * never past the phase, at most maxInFlight requests open, each with a timeout. Segments: the executor
+ * sends 1/n of the rate and of maxQueries (reads need no disjoint accounts).
  */
 import http from 'node:http';
 import type { z } from 'zod';
 import { cosmosAccounts } from '../nodes/cosmos-accounts.ts';
-import type { RunningNode } from '../runtimes/runtime.ts';
 import { seededRandom } from '../scenario/random.ts';
 import { checkAccounts, cometRpcUrl, cosmosChain, cosmosNodes } from './cosmos-chain.ts';
-import { COSMOS_QUERY_KINDS, type CosmosQueryKind, type cosmosQueriesSchema } from './cosmos-schemas.ts';
+import { COSMOS_QUERY_KINDS, type CosmosQueryKind, cosmosQueriesSchema } from './cosmos-schemas.ts';
+import { defineWorkload, definedEntry } from './define.ts';
+import { definedWorkload } from './executor/workload.ts';
 import { JsonRpcHttpClient } from './jsonrpc.ts';
-import { PacedTotals, pacedLoop } from './paced-loop.ts';
-import { WHOLE, countShare, rateShare } from './segment.ts';
-import { ErrorSample, LatencyHistogram, localAbort, windowStats } from './stats.ts';
-import type { Workload, WorkloadContext, WorkloadProgress, WorkloadStats } from './workload.ts';
+import type { Workload } from './workload.ts';
 
 export type CosmosQueriesOptions = z.output<typeof cosmosQueriesSchema>;
 
@@ -48,13 +47,6 @@ function queryOf(kind: CosmosQueryKind, address: string, pageSize: number): { pa
   }
 }
 
-interface KindCounters {
-  sent: number;
-  ok: number;
-  failed: number;
-  hist: LatencyHistogram;
-}
-
 /** GET over a keep-alive agent: the status and body text, or a rejection on transport error or timeout. */
 function get(agent: http.Agent, base: URL, path: string, timeoutMs: number, signal: AbortSignal): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -70,129 +62,76 @@ function get(agent: http.Agent, base: URL, path: string, timeoutMs: number, sign
   });
 }
 
-export function cosmosQueries(opts: CosmosQueriesOptions): Workload {
-  const kinds = COSMOS_QUERY_KINDS.filter((k) => (opts.weights[k] ?? 0) > 0);
-  const weights = kinds.map((k) => opts.weights[k]!);
-  const totalWeight = weights.reduce((a, b) => a + b, 0);
-  const per = new Map<CosmosQueryKind, KindCounters>(kinds.map((k) => [k, { sent: 0, ok: 0, failed: 0, hist: new LatencyHistogram() }]));
-  const hist = new LatencyHistogram();
-  const errors = new ErrorSample(10);
-  const totals = new PacedTotals();
-  let rate = opts.rate;
-  let maxQueries = opts.maxQueries;
-  let nodes: RunningNode[] = [];
-  let bases: URL[] = [];
-  let agents: http.Agent[] = [];
-  let addresses: string[] = [];
-  let random: () => number = Math.random;
-  let sent = 0;
-  let accepted = 0;
-  let failed = 0;
-  let inFlight = 0;
-  let responseBytes = 0;
-  let txsFound = 0;
-
-  function pickKind(): CosmosQueryKind {
-    let r = random() * totalWeight;
-    let k = 0;
-    while (k < kinds.length - 1 && r >= weights[k]!) r -= weights[k++]!;
-    return kinds[k]!;
-  }
-
-  async function query(lane: number, signal: AbortSignal): Promise<void> {
-    const kind = pickKind();
-    const address = addresses[Math.floor(random() * addresses.length)]!;
-    const { path, field } = queryOf(kind, address, opts.pageSize);
-    const c = per.get(kind)!;
-    sent++;
-    c.sent++;
-    inFlight++;
-    const t0 = performance.now();
-    try {
-      const { status, text } = await get(agents[lane]!, bases[lane]!, path, opts.requestTimeoutMs, signal);
-      const ms = performance.now() - t0;
-      hist.record(ms);
-      c.hist.record(ms);
-      responseBytes += text.length;
-      if (status !== 200) throw new Error(`${kind}: HTTP ${status}: ${text.slice(0, 160).trim()}`);
-      const body = JSON.parse(text) as Record<string, unknown>;
-      if (!(field in body)) throw new Error(`${kind}: answer without '${field}': ${text.slice(0, 160)}`);
-      if (kind === 'txSearch' && Array.isArray(body[field])) txsFound += (body[field] as unknown[]).length;
-      accepted++;
-      c.ok++;
-    } catch (err) {
-      failed++;
-      c.failed++;
-      errors.add(err instanceof Error ? err.message : String(err));
-    } finally {
-      inFlight--;
-    }
-  }
-
-  return {
-    kind: KIND,
-
-    async prepare(ctx: WorkloadContext): Promise<void> {
-      const segment = ctx.segment ?? WHOLE;
-      rate = rateShare(segment, opts.rate);
-      maxQueries = countShare(segment, opts.maxQueries);
-      nodes = cosmosNodes(KIND, ctx.nodes.filter((n) => n.isRunning()), 'rest');
-      bases = nodes.map((n) => new URL(n.endpoints.rest!));
-      agents = nodes.map(() => new http.Agent({ keepAlive: true, maxSockets: opts.maxInFlight }));
-      const rpcUrl = cometRpcUrl(nodes[0]!);
-      const rpc = rpcUrl ? new JsonRpcHttpClient(rpcUrl, { timeoutMs: 10_000, maxSockets: 1 }) : undefined;
-      try {
-        const chain = rpc ? await cosmosChain(nodes[0]!, rpc, ctx.signal) : { prefix: 'cosmos', accounts: undefined, chainId: '', denom: '' };
-        checkAccounts(KIND, chain, opts.firstAccount, opts.accounts, `accounts: ${opts.accounts}`);
-        addresses = (await cosmosAccounts(opts.accounts, opts.firstAccount, chain.prefix)).map((a) => a.address);
-      } finally {
-        rpc?.close();
-      }
-      random = seededRandom(ctx.seed, KIND);
-      ctx.log(`${KIND}: ${kinds.join(', ')} on ${nodes.length} node(s) about ${addresses.length} accounts`);
-    },
-
-    async run(ctx: WorkloadContext, durationMs: number): Promise<void> {
-      const link = localAbort(ctx.signal, opts.maxInFlight + 8);
-      const loop = await pacedLoop({
-        rate,
-        tickMs: Math.max(10, Math.min(100, Math.round(1000 / rate))),
-        from: totals.cursor,
-        limit: maxQueries,
-        durationMs,
-        batchSize: 1,
-        lanes: nodes.length,
-        laneOf: (i) => i % nodes.length,
-        maxInFlight: opts.maxInFlight,
-        inFlight: () => inFlight,
-        signal: link.signal,
-        send: (lane) => query(lane, link.signal),
-      });
-      link.unlink();
-      totals.add(loop);
-    },
-
-    async release(): Promise<void> {
-      for (const a of agents) a.destroy();
-    },
-
-    progress(): WorkloadProgress {
-      return { sent, accepted, failed, latency: hist, perNode: totals.sentPerNode(nodes.map((n) => n.name)) };
-    },
-
-    stats(): WorkloadStats {
-      const extra: Record<string, number | string> = { targetRate: rate, nodes: nodes.length, accounts: addresses.length, responseBytes, txsFound, ...totals.figures(accepted) };
-      for (const [k, c] of per) {
-        extra[`${k}.sent`] = c.sent;
-        extra[`${k}.ok`] = c.ok;
-        extra[`${k}.failed`] = c.failed;
-        const s = c.hist.summary();
-        if (s) {
-          extra[`${k}.p50Ms`] = s.p50Ms;
-          extra[`${k}.p95Ms`] = s.p95Ms;
+/**
+ * cosmos-queries on the shared executor: a constant arrival rate of queries, one client per node (its
+ * keep-alive agent); the executor counts them, per kind as its tags, and takes a segment's share.
+ */
+export const cosmosQueriesWorkload = defineWorkload({
+  kind: KIND,
+  options: cosmosQueriesSchema.omit({ kind: true }),
+  flavors: ['simd'],
+  nodes: (node) => node.isRunning() && node.endpoints.rest !== undefined,
+  executor: (o) => ({
+    type: 'constant-arrival-rate',
+    rate: o.rate,
+    maxOps: o.maxQueries,
+    maxInFlight: o.maxInFlight,
+    tickMs: Math.max(10, Math.min(100, Math.round(1000 / o.rate))),
+  }),
+  create(opts, ctx) {
+    const kinds = COSMOS_QUERY_KINDS.filter((k) => (opts.weights[k] ?? 0) > 0);
+    const weights = kinds.map((k) => opts.weights[k]!);
+    const totalWeight = weights.reduce((a, b) => a + b, 0);
+    // One seeded stream for the whole workload: the executor calls op() in index order, so the same seed
+    // asks the same queries.
+    const random = seededRandom(ctx.seed, KIND);
+    let addresses: string[] = [];
+    let responseBytes = 0;
+    let txsFound = 0;
+    const pickKind = (): CosmosQueryKind => {
+      let r = random() * totalWeight;
+      let k = 0;
+      while (k < kinds.length - 1 && r >= weights[k]!) r -= weights[k++]!;
+      return kinds[k]!;
+    };
+    return {
+      async prepare() {
+        const node = cosmosNodes(KIND, ctx.targets, 'rest')[0]!;
+        const rpcUrl = cometRpcUrl(node);
+        const rpc = rpcUrl ? new JsonRpcHttpClient(rpcUrl, { timeoutMs: 10_000, maxSockets: 1 }) : undefined;
+        try {
+          const chain = rpc ? await cosmosChain(node, rpc, ctx.signal) : { prefix: 'cosmos', accounts: undefined, chainId: '', denom: '' };
+          checkAccounts(KIND, chain, opts.firstAccount, opts.accounts, `accounts: ${opts.accounts}`);
+          addresses = (await cosmosAccounts(opts.accounts, opts.firstAccount, chain.prefix)).map((a) => a.address);
+        } finally {
+          rpc?.close();
         }
-      }
-      return windowStats(KIND, { sent, accepted, failed, windowMs: totals.windowMs, hist, errors, extra });
-    },
-  };
+        ctx.log(`${KIND}: ${kinds.join(', ')} on ${ctx.targets.length} node(s) about ${addresses.length} accounts`);
+      },
+      client(_index, node) {
+        const base = new URL(node.endpoints.rest!);
+        const agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxInFlight });
+        return {
+          async op({ signal }) {
+            const kind = pickKind();
+            const address = addresses[Math.floor(random() * addresses.length)]!;
+            const { path, field } = queryOf(kind, address, opts.pageSize);
+            const { status, text } = await get(agent, base, path, opts.requestTimeoutMs, signal).catch((err: unknown) => ({ status: 0, text: err instanceof Error ? err.message : String(err) }));
+            responseBytes += text.length;
+            if (status !== 200) return { ok: false, tag: kind, error: status ? `${kind}: HTTP ${status}: ${text.slice(0, 160).trim()}` : `${kind}: ${text}` };
+            const body = JSON.parse(text) as Record<string, unknown>;
+            if (!(field in body)) return { ok: false, tag: kind, error: `${kind}: answer without '${field}': ${text.slice(0, 160)}` };
+            if (kind === 'txSearch' && Array.isArray(body[field])) txsFound += (body[field] as unknown[]).length;
+            return { tag: kind };
+          },
+          close: () => agent.destroy(),
+        };
+      },
+      extra: () => ({ targetRate: opts.rate, nodes: ctx.targets.length, accounts: addresses.length, responseBytes, txsFound }),
+    };
+  },
+});
+
+export function cosmosQueries(opts: Omit<CosmosQueriesOptions, 'kind'>): Workload {
+  return definedWorkload(definedEntry(cosmosQueriesWorkload, opts));
 }

@@ -29,14 +29,16 @@ const SHARES: Partial<Record<ParsedWorkload['kind'], Shares>> = {
 };
 
 /**
- * Built-ins on the shared executor (executor/run.ts), which takes a segment's share of the rate, the count
- * bound and the clients itself — as it does for every workload a user defines: their declarations stay whole.
+ * Workloads that take their segment's share themselves, from WorkloadContext.segment: the built-ins on the
+ * shared executor (executor/run.ts: the rate, the count bound and the clients), as every workload a user
+ * defines, and cosmos-bank-send (its owned senders, and their share of the rate and of maxTxs). Their
+ * declarations stay whole.
  */
-const SPLIT_BY_EXECUTOR: ReadonlySet<string> = new Set<ParsedWorkload['kind']>(['fixture-ops', 'geth-state-iteration']);
+const SPLITS_ITSELF: ReadonlySet<string> = new Set<ParsedWorkload['kind']>(['fixture-ops', 'geth-state-iteration', 'cosmos-queries', 'cosmos-bank-send']);
 
-const splitByExecutor = (decl: WorkloadEntry): boolean => isDefinedEntry(decl) || SPLIT_BY_EXECUTOR.has(decl.kind);
+const splitByExecutor = (decl: WorkloadEntry): boolean => isDefinedEntry(decl) || SPLITS_ITSELF.has(decl.kind);
 
-export const SEGMENTABLE_KINDS = [...Object.keys(SHARES), ...SPLIT_BY_EXECUTOR, 'a workload file (defineWorkload)'];
+export const SEGMENTABLE_KINDS = [...Object.keys(SHARES), ...SPLITS_ITSELF, 'a workload file (defineWorkload)'];
 
 /** The declaration segment `s` runs: rate and count bounds scaled to its share; whole when s is absent. */
 export function segmentDecl<T extends WorkloadEntry>(decl: T, s: Segment | undefined): T {
