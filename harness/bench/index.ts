@@ -79,7 +79,7 @@ async function generatorCost(): Promise<void> {
     ['Cosmos SDK bank-send, online-signed (simd, 100 tx/s)', 'simd', { kind: 'cosmos-bank-send', rate: 100, maxTxs: 100 * seconds * 2, senders: 40, signing: 'online' }],
   ];
   for (const [label, node, workload] of others) {
-    const o = await run(floodOn(`bench-generator-cost-${node}-${String(workload.signing ?? workload.kind)}`, node, workload, seconds));
+    const o = await run(floodOn(`bench-cost-${node}-${String(workload.signing ?? "sync")}`, node, workload, seconds));
     const ow = o.workloads[0]!;
     const committed = ow.extra?.committed;
     row(`   ${label}`, `${(stat(o, 'cpuMsPer1kAccepted') / 1000).toFixed(3)} CPU-s per 1,000 accepted; ${ow.accepted} accepted${committed === undefined ? '' : `, ${committed} committed`}, ${ow.achievedRate.toFixed(0)} tx/s`);
